@@ -1,0 +1,69 @@
+import type { Column, Table } from 'drizzle-orm'
+import type { Field } from '../fields.ts'
+
+/** A row as Drizzle reads it, keyed by the table's property names. */
+export type Row = Record<string, unknown>
+
+/** A foreign key of a table, by property names on both sides. */
+export interface ForeignKeyInfo {
+  readonly columns: readonly string[]
+  readonly foreignTable: Table
+  readonly foreignColumns: readonly string[]
+  readonly name: string
+}
+
+/** What a form and a resource need to know of a table, worked out once per table. */
+export interface TableInfo {
+  readonly table: Table
+  readonly name: string
+  readonly columns: Readonly<Record<string, Column>>
+  /** The key of the single-column primary key. */
+  readonly primaryKey: string
+  /** Keys the database fills in and no form may write: auto-increment keys, generated and identity columns. */
+  readonly automatic: ReadonlySet<string>
+  /** Unique column sets, by keys: single-column `unique()` and unique constraints or indexes. */
+  readonly uniques: ReadonlyArray<readonly string[]>
+  /** Constraint and index names → the keys they cover, to map a database error to fields. */
+  readonly constraints: ReadonlyMap<string, readonly string[]>
+  readonly foreignKeys: readonly ForeignKeyInfo[]
+}
+
+/** A database error that a form reports as a field error rather than a 500. */
+export interface Violation {
+  readonly kind: 'unique' | 'foreignKey' | 'notNull' | 'check'
+  /** The keys involved, when the database names them. */
+  readonly columns?: readonly string[]
+}
+
+/** One write of a save; `values` may be a function of the rows written before it in the same save. */
+export type WriteOp =
+  | { readonly op: 'insert', readonly table: Table, readonly values: Row | ((done: Row[]) => Row) }
+  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row), readonly ifVersion?: unknown }
+  | { readonly op: 'delete', readonly table: Table, readonly key: unknown }
+
+/**
+ * The only door to the database. One adapter per dialect, made by `createAdapter(db)`;
+ * statements are prepared once per table and shape, and every call is a promise on both dialects.
+ */
+export interface Adapter {
+  readonly dialect: 'sqlite' | 'postgresql'
+  /** Describes a table (cached). */
+  describe (table: Table): TableInfo
+  /** The form field a column maps to, before form options; throws for a column kind it cannot map. */
+  fieldFor (column: Column): Field
+  /** Reads one row by primary key. */
+  get (table: Table, key: unknown): Promise<Row | undefined>
+  /** Reads a page of rows in primary key order. */
+  list (table: Table, offset: number, limit: number): Promise<Row[]>
+  /** Counts the rows. */
+  count (table: Table): Promise<number>
+  /** Whether a row has these values in these columns, leaving out the row with primary key `exclude`. */
+  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean>
+  /**
+   * Runs the writes in one transaction and returns the rows written (an update or delete that
+   * matched nothing gives `undefined`). Throws the database's error; see `violation`.
+   */
+  write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>>
+  /** Reads a constraint violation out of a database error, or returns `undefined` for any other error. */
+  violation (error: unknown, table: Table): Violation | undefined
+}

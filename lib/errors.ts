@@ -1,0 +1,91 @@
+/** The key form-wide errors are filed under, as in Django. */
+export const NON_FIELD_ERRORS = '__all__'
+
+/** Field name → list of messages, the shape of `form.errors` and of a 400's `fields`. */
+export type ErrorDict = Record<string, string[]>
+
+/**
+ * An error of the web API, sent as `{stat: "fail", err: {code, msg, type}}` with its HTTP status.
+ *
+ * Gets the djblets error code, the message, the HTTP status, the error type and optional
+ * headers. Use `with()` to copy it with another message, detail or headers.
+ */
+export class WebAPIError {
+  readonly code: number
+  readonly msg: string
+  readonly httpStatus: number
+  readonly errorType: string
+  readonly headers: Record<string, string>
+  readonly detail?: string
+
+  constructor (code: number, msg: string, httpStatus: number, errorType: string, headers: Record<string, string> = {}, detail?: string) {
+    this.code = code
+    this.msg = msg
+    this.httpStatus = httpStatus
+    this.errorType = errorType
+    this.headers = headers
+    if (detail !== undefined) this.detail = detail
+  }
+
+  /** Returns a copy with the given message, detail or headers changed. */
+  with ({ msg, detail, headers }: { msg?: string, detail?: string, headers?: Record<string, string> }): WebAPIError {
+    return new WebAPIError(this.code, msg ?? this.msg, this.httpStatus, this.errorType, { ...this.headers, ...headers }, detail ?? this.detail)
+  }
+}
+
+export const DOES_NOT_EXIST = new WebAPIError(100, 'Object does not exist', 404, 'resource-does-not-exist')
+export const PERMISSION_DENIED = new WebAPIError(101, "You don't have permission for this", 403, 'resource-permission-denied')
+export const INVALID_ATTRIBUTE = new WebAPIError(102, 'Invalid attribute', 400, 'resource-attribute-invalid')
+export const NOT_LOGGED_IN = new WebAPIError(103, 'You are not logged in', 401, 'auth-not-logged-in', { 'WWW-Authenticate': 'Basic realm="Web API"' })
+export const LOGIN_FAILED = new WebAPIError(104, 'The username or password was not correct', 401, 'auth-login-failed', { 'WWW-Authenticate': 'Basic realm="Web API"' })
+export const INVALID_FORM_DATA = new WebAPIError(105, 'One or more fields had errors', 400, 'request-field-error')
+export const MISSING_ATTRIBUTE = new WebAPIError(106, 'Missing value for the attribute', 400, 'request-attribute-missing')
+export const DUPLICATE_ITEM = new WebAPIError(111, 'An entry for this item or its unique key(s) already exists', 409, 'resource-conflict')
+export const RATE_LIMIT_EXCEEDED = new WebAPIError(114, 'API rate limit has been exceeded.', 429, 'request-rate-limit-exceeded')
+export const MALFORMED_BODY = new WebAPIError(200, 'The request body could not be parsed', 400, 'request-body-malformed')
+export const UNSUPPORTED_MEDIA_TYPE = new WebAPIError(201, 'This content type is not accepted here', 415, 'request-media-type-unsupported')
+export const REQUEST_TOO_LARGE = new WebAPIError(202, 'The request body is too large', 413, 'request-too-large')
+export const PRECONDITION_FAILED = new WebAPIError(203, 'The item has changed since it was read', 412, 'resource-precondition-failed')
+/** Not in DESIGN.md's tables: the method is not allowed on this URL (405, with `Allow`). */
+export const METHOD_NOT_ALLOWED = new WebAPIError(204, 'This method is not allowed here', 405, 'request-method-not-allowed')
+/** Not in DESIGN.md's tables: an unexpected server error (500); the cause goes to the log only. */
+export const SERVER_ERROR = new WebAPIError(205, 'The server could not complete the request', 500, 'server-error')
+
+/** What a `ValidationError` can carry: a message, a list of them, or messages per field. */
+export type ValidationMessages = string | string[] | Record<string, string | string[]>
+
+/**
+ * Raised by fields, clean hooks and parse hooks when a value is not valid (Django's
+ * `ValidationError`). Gets a message, a list of messages or `{field: messages}`; a hook that
+ * throws a plain message has it filed under its own field, `cleanForm` under `__all__`.
+ */
+export class ValidationError extends Error {
+  readonly messages: string[]
+  readonly errorDict?: ErrorDict
+
+  constructor (messages: ValidationMessages) {
+    const dict = typeof messages === 'object' && !Array.isArray(messages) ? toErrorDict(messages) : undefined
+    const list = dict !== undefined ? Object.values(dict).flat() : typeof messages === 'string' ? [messages] : [...messages]
+    super(list.join(' '))
+    this.name = 'ValidationError'
+    this.messages = list
+    if (dict !== undefined) this.errorDict = dict
+  }
+
+  /** Returns the errors as `{field: messages}`, filing plain messages under `field`. */
+  toErrorDict (field: string = NON_FIELD_ERRORS): ErrorDict {
+    return this.errorDict ?? { [field]: this.messages }
+  }
+}
+
+function toErrorDict (messages: Record<string, string | string[]>): ErrorDict {
+  const dict: ErrorDict = {}
+  for (const [field, value] of Object.entries(messages)) dict[field] = Array.isArray(value) ? [...value] : [value]
+  return dict
+}
+
+/** Adds `more` to `errors` in place, appending to the lists of fields already there. */
+export function mergeErrors (errors: ErrorDict, more: ErrorDict): ErrorDict {
+  for (const [field, list] of Object.entries(more)) (errors[field] ??= []).push(...list)
+  return errors
+}
