@@ -65,7 +65,7 @@ export class ValidationError extends Error {
 
   constructor (messages: ValidationMessages) {
     const dict = typeof messages === 'object' && !Array.isArray(messages) ? toErrorDict(messages) : undefined
-    const list = dict !== undefined ? Object.values(dict).flat() : typeof messages === 'string' ? [messages] : [...messages]
+    const list = dict !== undefined ? Object.values(dict).flat() : typeof messages === 'string' ? [messages] : [...messages as string[]]
     super(list.join(' '))
     this.name = 'ValidationError'
     this.messages = list
@@ -82,6 +82,14 @@ function toErrorDict (messages: Record<string, string | string[]>): ErrorDict {
   const dict: ErrorDict = {}
   for (const [field, value] of Object.entries(messages)) dict[field] = Array.isArray(value) ? [...value] : [value]
   return dict
+}
+
+/** Thrown by `save()` when the row being updated was deleted meanwhile (Django's `DoesNotExist`). */
+export class ObjectDoesNotExist extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'ObjectDoesNotExist'
+  }
 }
 
 /** Adds `more` to `errors` in place, appending to the lists of fields already there. */

@@ -1,5 +1,4 @@
 import type { Column, Table } from 'drizzle-orm'
-import type { Field } from '../fields.ts'
 
 /** A row as Drizzle reads it, keyed by the table's property names. */
 export type Row = Record<string, unknown>
@@ -38,7 +37,7 @@ export interface Violation {
 /** One write of a save; `values` may be a function of the rows written before it in the same save. */
 export type WriteOp =
   | { readonly op: 'insert', readonly table: Table, readonly values: Row | ((done: Row[]) => Row) }
-  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row), readonly ifVersion?: unknown }
+  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row) }
   | { readonly op: 'delete', readonly table: Table, readonly key: unknown }
 
 /**
@@ -49,8 +48,6 @@ export interface Adapter {
   readonly dialect: 'sqlite' | 'postgresql'
   /** Describes a table (cached). */
   describe (table: Table): TableInfo
-  /** The form field a column maps to, before form options; throws for a column kind it cannot map. */
-  fieldFor (column: Column): Field
   /** Reads one row by primary key. */
   get (table: Table, key: unknown): Promise<Row | undefined>
   /** Reads a page of rows in primary key order. */

@@ -1,0 +1,98 @@
+import { and, asc, count, eq, getTableName, ne, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { describe } from './describe.ts'
+import type { Adapter, Row, TableInfo, Violation, WriteOp } from './types.ts'
+
+/** A prepared Drizzle statement of either dialect. */
+export interface Prepared {
+  all?: (params?: Record<string, unknown>) => unknown
+  execute?: (params?: Record<string, unknown>) => unknown
+}
+
+/**
+ * What both dialects share: preparing each statement once per table and column set. A dialect
+ * supplies its statement runner, its writes and its reading of constraint errors.
+ */
+export abstract class BaseAdapter implements Adapter {
+  abstract readonly dialect: 'sqlite' | 'postgresql'
+  protected readonly db: any
+  private readonly statements = new Map<Table, Map<string, Prepared>>()
+
+  constructor (db: unknown) {
+    this.db = db
+  }
+
+  /** Runs a prepared statement and returns its rows. */
+  protected abstract run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]>
+  abstract write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>>
+  abstract violation (error: unknown, table: Table): Violation | undefined
+
+  /** Returns the statement cached under `key` for `table`, preparing it on first use. */
+  protected prepared (table: Table, key: string, build: () => Prepared): Prepared {
+    let cache = this.statements.get(table)
+    if (cache === undefined) this.statements.set(table, cache = new Map())
+    let statement = cache.get(key)
+    if (statement === undefined) cache.set(key, statement = build())
+    return statement
+  }
+
+  describe (table: Table): TableInfo {
+    return describe(table)
+  }
+
+  protected pkColumn (table: Table): Column {
+    const info = describe(table)
+    return info.columns[info.primaryKey]
+  }
+
+  async get (table: Table, key: unknown): Promise<Row | undefined> {
+    const pk = this.pkColumn(table)
+    const statement = this.prepared(table, 'get', () => this.db.select().from(table).where(eq(pk, sql.placeholder('key'))).limit(1).prepare(`${getTableName(table)}_get`))
+    return (await this.run(statement, { key: pk.mapToDriverValue(key) }))[0]
+  }
+
+  async list (table: Table, offset: number, limit: number): Promise<Row[]> {
+    const pk = this.pkColumn(table)
+    const statement = this.prepared(table, 'list', () => this.db.select().from(table).orderBy(asc(pk)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(`${getTableName(table)}_list`))
+    return await this.run(statement, { offset, limit })
+  }
+
+  async count (table: Table): Promise<number> {
+    const statement = this.prepared(table, 'count', () => this.db.select({ n: count() }).from(table).prepare(`${getTableName(table)}_count`))
+    const [row] = await this.run(statement, {})
+    return Number(row.n)
+  }
+
+  async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
+    const info = this.describe(table)
+    const cacheKey = `exists:${keys.join(',')}:${exclude === undefined ? '' : 'x'}`
+    const statement = this.prepared(table, cacheKey, () => {
+      const where: SQL[] = keys.map((key, i) => eq(info.columns[key], sql.placeholder(`v${i}`)))
+      if (exclude !== undefined) where.push(ne(info.columns[info.primaryKey], sql.placeholder('exclude')))
+      return this.db.select({ one: sql`1` }).from(table).where(and(...where)).limit(1).prepare(`${info.name}_${cacheKey.replace(/\W/g, '_')}`)
+    })
+    const params: Record<string, unknown> = {}
+    keys.forEach((key, i) => { params[`v${i}`] = info.columns[key].mapToDriverValue(values[i]) })
+    if (exclude !== undefined) params.exclude = info.columns[info.primaryKey].mapToDriverValue(exclude)
+    return (await this.run(statement, params)).length > 0
+  }
+
+  /** Builds an insert of exactly these keys, with placeholders, returning the row. */
+  protected insertQuery (db: any, table: Table, keys: readonly string[]): any {
+    const values: Record<string, unknown> = {}
+    for (const key of keys) values[key] = sql.placeholder(key)
+    return keys.length === 0 ? db.insert(table).values({}).returning() : db.insert(table).values(values).returning()
+  }
+
+  /** Builds an update of exactly these keys by primary key, with placeholders, returning the row. */
+  protected updateQuery (db: any, table: Table, keys: readonly string[]): any {
+    const info = this.describe(table)
+    const set: Record<string, unknown> = {}
+    for (const key of keys) set[key] = sql.placeholder(key)
+    return db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
+  }
+
+  protected deleteQuery (db: any, table: Table): any {
+    const info = this.describe(table)
+    return db.delete(table).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
+  }
+}

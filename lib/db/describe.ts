@@ -1,0 +1,94 @@
+import { getTableColumns, getTableName, type Column, type Table } from 'drizzle-orm'
+import type { Field } from '../fields.ts'
+import type { ForeignKeyInfo, TableInfo } from './types.ts'
+
+/** The parts of a dialect's table config that `describe` reads. */
+export interface TableConfig {
+  readonly foreignKeys: ReadonlyArray<{ getName (): string, reference (): { columns: Column[], foreignColumns: Column[], foreignTable: Table } }>
+  readonly uniqueConstraints: ReadonlyArray<{ getName (): string | undefined, columns: Column[] }>
+  readonly primaryKeys: ReadonlyArray<{ getName (): string, columns: Column[] }>
+  readonly indexes: ReadonlyArray<{ config: { name: string, unique: boolean, columns: unknown[] } }>
+}
+
+/** What a dialect tells about its tables, without a database connection. */
+export interface Dialect {
+  /** Whether the table is of this dialect (`sqliteTable`, `pgTable`). */
+  owns (table: Table): boolean
+  tableConfig (table: Table): TableConfig
+  /** Column kind (Drizzle's `columnType`) → form field. */
+  readonly kinds: Record<string, (column: any) => Field>
+  /** Whether the database assigns the column by itself (besides generated and identity columns). */
+  isAutoIncrement (column: Column, primaryKeys: readonly Column[]): boolean
+}
+
+const dialects: Dialect[] = []
+const infos = new WeakMap<Table, TableInfo>()
+
+/** Adds a dialect; each adapter module registers its own when it is loaded. */
+export function registerDialect (dialect: Dialect): void {
+  dialects.push(dialect)
+}
+
+function dialectOf (table: Table): Dialect {
+  const dialect = dialects.find((d) => d.owns(table))
+  if (dialect === undefined) throw new TypeError(`fastify-form-resources: "${getTableName(table)}" is not a table of a supported dialect (sqliteTable or pgTable).`)
+  return dialect
+}
+
+/** Returns the form field a column maps to; throws, naming the fix, for a kind with no mapping. */
+export function fieldFor (table: Table, column: Column): Field {
+  const make = dialectOf(table).kinds[column.columnType]
+  if (make === undefined) {
+    throw new Error(`fastify-form-resources: no form field for column "${column.name}" of type ${column.columnType}; give one in the form's \`declared\` or in defineModel's \`formField\`, or leave the column out.`)
+  }
+  return make(column)
+}
+
+/** Describes a table once: primary key, columns the database fills in, unique sets, foreign keys. */
+export function describe (table: Table): TableInfo {
+  let info = infos.get(table)
+  if (info === undefined) infos.set(table, info = describeTable(table))
+  return info
+}
+
+function describeTable (table: Table): TableInfo {
+  const dialect = dialectOf(table)
+  const columns = getTableColumns(table) as Record<string, Column>
+  const keyOf = new Map<unknown, string>()
+  for (const [key, column] of Object.entries(columns)) {
+    keyOf.set(column, key)
+    keyOf.set(column.name, key)
+  }
+  const keys = (list: readonly unknown[]): string[] => list.map((c) => keyOf.get(c) ?? keyOf.get((c as Column).name) ?? String((c as Column).name))
+  const config = dialect.tableConfig(table)
+  const pkColumns = config.primaryKeys.length > 0 ? config.primaryKeys[0].columns : Object.values(columns).filter((c) => c.primary)
+  if (pkColumns.length !== 1) {
+    throw new Error(`fastify-form-resources: table "${getTableName(table)}" needs a single-column primary key.`)
+  }
+  const name = getTableName(table)
+  const primaryKey = keys(pkColumns)[0]
+  const automatic = new Set<string>()
+  const uniques: string[][] = []
+  const constraints = new Map<string, string[]>([[`${name}_pkey`, [primaryKey]]])
+  const addUnique = (set: string[], constraint: string | undefined): void => {
+    if (!uniques.some((u) => u.length === set.length && u.every((k) => set.includes(k)))) uniques.push(set)
+    if (constraint !== undefined) constraints.set(constraint, set)
+  }
+  for (const [key, column] of Object.entries(columns)) {
+    if (column.generated !== undefined || column.generatedIdentity !== undefined || dialect.isAutoIncrement(column, pkColumns)) automatic.add(key)
+    if (column.isUnique) addUnique([key], column.uniqueName)
+  }
+  for (const unique of config.uniqueConstraints) addUnique(keys(unique.columns), unique.getName())
+  for (const index of config.indexes) {
+    // only unique indexes over plain columns are constraints a form can check
+    if (index.config.unique && index.config.columns.every((c) => keyOf.has(c))) addUnique(keys(index.config.columns), index.config.name)
+  }
+  const foreignKeys: ForeignKeyInfo[] = config.foreignKeys.map((fk) => {
+    const ref = fk.reference()
+    const foreignKeyOf = new Map(Object.entries(getTableColumns(ref.foreignTable)).map(([key, column]) => [column as Column, key]))
+    const info = { name: fk.getName(), columns: keys(ref.columns), foreignTable: ref.foreignTable, foreignColumns: ref.foreignColumns.map((c) => foreignKeyOf.get(c) ?? c.name) }
+    constraints.set(info.name, info.columns)
+    return info
+  })
+  return { table, name, columns, primaryKey, automatic, uniques, constraints, foreignKeys }
+}

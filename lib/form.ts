@@ -1,0 +1,222 @@
+import type { InferInsertModel, InferSelectModel, Table } from 'drizzle-orm'
+import { mergeErrors, NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError, type ErrorDict } from './errors.ts'
+import type { Field } from './fields.ts'
+import { buildMeta, type ColumnKey, type FormMeta, type ModelFormOptions } from './form-options.ts'
+import { pickMessage } from './messages.ts'
+import { toModel, type Model } from './model.ts'
+import { createAdapter, type Adapter, type Row, type WriteOp } from './db/index.ts'
+
+export type { ModelFormOptions, ColumnKey } from './form-options.ts'
+
+/** What a form is made from (Django's `Form(data, files, instance=..., initial=...)`), plus any extra keys. */
+export interface FormArgs<TTable extends Table = Table> {
+  /** The Drizzle database the form checks against and saves to. */
+  db?: unknown
+  /** The bound data; a form without it is unbound and never valid. */
+  data?: Record<string, unknown>
+  files?: Record<string, unknown>
+  /** The row being edited; `save()` then updates it. */
+  instance?: InferSelectModel<TTable>
+  initial?: Partial<Record<string, unknown>>
+  [extra: string]: unknown
+}
+
+/** `save()` options: `commit: false` returns the unsaved row and writes nothing. */
+export interface SaveOptions {
+  commit?: boolean
+}
+
+/**
+ * A form over a Drizzle table (Django's `ModelForm`). Made by `modelForm()`; subclass it to add
+ * options or methods. Validation is a promise because uniqueness and foreign keys are queries.
+ */
+export class ModelForm<TTable extends Table = Table> {
+  /** Set by `modelForm()`: the fields and checks, worked out once. */
+  static meta: FormMeta
+
+  /** The form's fields in order (Django's `base_fields`). */
+  static get baseFields (): Readonly<Record<string, Field>> {
+    return this.meta.baseFields
+  }
+
+  readonly data: Record<string, unknown>
+  readonly files: Record<string, unknown>
+  readonly instance?: InferSelectModel<TTable>
+  readonly initial: Partial<Record<string, unknown>>
+  readonly isBound: boolean
+  /** This form's fields: a copy of the class's, which a subclass may change in its constructor. */
+  readonly fields: Record<string, Field>
+  errors: ErrorDict = {}
+  cleanedData: Partial<InferInsertModel<TTable>> & Record<string, unknown> = {}
+  protected readonly meta: FormMeta
+  private readonly db: unknown
+  private validation?: Promise<boolean>
+
+  constructor (args: FormArgs<TTable> = {}) {
+    this.meta = (this.constructor as typeof ModelForm).meta
+    if (this.meta === undefined) throw new Error('ModelForm is made with modelForm(table, options), not directly.')
+    this.db = args.db
+    this.isBound = args.data !== undefined
+    this.data = args.data ?? {}
+    this.files = args.files ?? {}
+    if (args.instance !== undefined) this.instance = args.instance
+    this.initial = args.initial ?? {}
+    this.fields = { ...this.meta.baseFields }
+  }
+
+  /** The adapter for the form's database; throws when the form was made without `db`. */
+  get adapter (): Adapter {
+    if (this.db === undefined) throw new Error('This form needs `db` to check uniqueness and to save: new Form({ db, data }).')
+    return createAdapter(this.db)
+  }
+
+  /** Validates once and reports whether the form is bound and has no errors. */
+  isValid (): Promise<boolean> {
+    this.validation ??= this.isBound ? this.fullClean().then(() => Object.keys(this.errors).length === 0) : Promise.resolve(false)
+    return this.validation
+  }
+
+  /** Files `error` under `field` (or `__all__`), taking it out of the cleaned data. */
+  addError (field: string | null, error: ValidationError | string | string[]): void {
+    const dict = typeof error === 'string' || Array.isArray(error) ? new ValidationError(error).toErrorDict(field ?? NON_FIELD_ERRORS) : error.toErrorDict(field ?? NON_FIELD_ERRORS)
+    mergeErrors(this.errors, dict)
+    for (const name of Object.keys(dict)) delete this.cleanedData[name]
+  }
+
+  /** Django's `full_clean`: fields, `clean` hooks, `cleanForm`, then uniqueness. */
+  protected async fullClean (): Promise<void> {
+    const { options, references } = this.meta
+    const cleaned: Record<string, unknown> = {}
+    this.cleanedData = cleaned as typeof this.cleanedData
+    for (const [name, field] of Object.entries(this.fields)) {
+      try {
+        let value = field.clean(this.data[name])
+        const reference = references.get(name)
+        if (reference !== undefined && value !== null && value !== undefined && !(await this.adapter.exists(reference.table, [reference.column], [value]))) {
+          throw field.error('invalidChoice')
+        }
+        const hook = options.clean?.[name]
+        if (hook !== undefined) value = await hook(value, this)
+        cleaned[name] = value
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        this.addError(name, error)
+      }
+    }
+    if (options.cleanForm !== undefined) {
+      try {
+        const replaced = await options.cleanForm(this.cleanedData, this)
+        if (replaced !== undefined && replaced !== null) this.cleanedData = replaced as typeof this.cleanedData
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        this.addError(null, error)
+      }
+    }
+    await this.validateUnique()
+  }
+
+  /** Checks unique and unique-together sets whose fields are all clean, leaving out the instance's own row. */
+  protected async validateUnique (): Promise<void> {
+    const { info, uniqueChecks } = this.meta
+    const exclude = this.instance?.[info.primaryKey as keyof typeof this.instance]
+    for (const { keys, field, message } of uniqueChecks) {
+      if (keys.some((key) => key in this.errors || !(key in this.cleanedData))) continue
+      const values = keys.map((key) => this.cleanedData[key])
+      if (values.some((value) => value === null || value === undefined)) continue
+      if (await this.adapter.exists(info.table, keys, values, exclude)) this.addError(field, message)
+    }
+  }
+
+  /** The values `save()` writes: the form's columns that cleaned to a value. */
+  protected valuesToSave (): Row {
+    const values: Row = {}
+    for (const key of this.meta.saved) {
+      const value = this.cleanedData[key]
+      if (value !== undefined) values[key] = value
+    }
+    return values
+  }
+
+  /**
+   * Inserts the row, or updates the instance's row in the form's columns only, in one
+   * transaction. Returns the row as stored. Throws `ValidationError` (and files it in
+   * `errors`) when the database refuses a value, such as a concurrent duplicate;
+   * `ObjectDoesNotExist` when the instance's row is gone; an `Error` for an invalid form.
+   */
+  async save ({ commit = true }: SaveOptions = {}): Promise<InferSelectModel<TTable>> {
+    if (!(await this.isValid())) {
+      throw new Error(`The ${this.meta.model.verboseName} could not be ${this.instance === undefined ? 'created' : 'changed'} because the data didn't validate.`)
+    }
+    const values = this.valuesToSave()
+    if (!commit) return { ...this.instance, ...values } as InferSelectModel<TTable>
+    const { info } = this.meta
+    const op: WriteOp = this.instance === undefined
+      ? { op: 'insert', table: info.table, values }
+      : { op: 'update', table: info.table, key: (this.instance as Row)[info.primaryKey], values }
+    if (op.op === 'update' && Object.keys(values).length === 0) return this.instance!
+    let row: Row | undefined
+    try {
+      [row] = await this.adapter.write([op])
+    } catch (error) {
+      throw await this.violationError(error)
+    }
+    if (row === undefined) throw new ObjectDoesNotExist(`This ${this.meta.model.verboseName} no longer exists.`)
+    return row as InferSelectModel<TTable>
+  }
+
+  /** Saves many-to-many relations after `save({ commit: false })`; a form without them has nothing to save. */
+  async saveM2M (): Promise<void> {}
+
+  /** Turns a constraint violation into the field errors the checks before saving give. */
+  private async violationError (error: unknown): Promise<unknown> {
+    const violation = this.adapter.violation(error, this.meta.info.table)
+    if (violation === undefined) return error
+    const columns = violation.columns ?? []
+    let errors: ErrorDict
+    if (violation.kind === 'unique') {
+      const check = this.meta.uniqueChecks.find(({ keys }) => keys.length === columns.length && keys.every((k) => columns.includes(k)))
+      errors = check !== undefined ? { [check.field]: [check.message] } : { [NON_FIELD_ERRORS]: ['An entry with these values already exists.'] }
+    } else if (violation.kind === 'foreignKey') {
+      errors = await this.missingReferences(columns)
+    } else {
+      const field = this.fields[columns[0]]
+      errors = field !== undefined && violation.kind === 'notNull'
+        ? { [columns[0]]: [pickMessage('required', [field.options.errorMessages], field.kind)] }
+        : { [NON_FIELD_ERRORS]: ['The database refused these values.'] }
+    }
+    this.addError(null, new ValidationError(errors))
+    return new ValidationError(errors)
+  }
+
+  // SQLite does not say which key failed: ask again which referenced rows are gone
+  private async missingReferences (columns: readonly string[]): Promise<ErrorDict> {
+    const errors: ErrorDict = {}
+    for (const [name, reference] of this.meta.references) {
+      const value = this.cleanedData[name]
+      if (value === null || value === undefined) continue
+      const gone = columns.length > 0 ? columns.includes(name) : !(await this.adapter.exists(reference.table, [reference.column], [value]))
+      if (gone) {
+        errors[name] = [pickMessage('invalidChoice', [this.fields[name].options.errorMessages], 'foreignKey')]
+      }
+    }
+    return Object.keys(errors).length > 0 ? errors : { [NON_FIELD_ERRORS]: ['A related item does not exist.'] }
+  }
+}
+
+/** A form class made by `modelForm`, typed by its table. */
+export type ModelFormClass<TTable extends Table = Table> = (new (args?: FormArgs<TTable>) => ModelForm<TTable>) & {
+  readonly meta: FormMeta
+  readonly baseFields: Readonly<Record<string, Field>>
+}
+
+/**
+ * Makes a form class over a Drizzle table or a `defineModel` model (Django's `ModelForm` with
+ * its `Meta`). Gets the table and the options; returns the class. Throws at once when the
+ * options name no fields, or name a column that does not exist or cannot be edited.
+ */
+export function modelForm<TTable extends Table> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable>): ModelFormClass<TTable> {
+  const meta = buildMeta(toModel(table), options as ModelFormOptions)
+  return class extends ModelForm<TTable> {
+    static override meta = meta
+  }
+}
