@@ -1,0 +1,20 @@
+import fp from 'fastify-plugin'
+import { formResourcesPlugin } from './plugin.ts'
+
+/** The fastify-form-resources plugin: `app.register(formResources, { db, prefix, resources })`. */
+const formResources = fp(formResourcesPlugin, { fastify: '5.x', name: 'fastify-form-resources' })
+export default formResources
+
+export type { FormResourcesOptions, FormResourcesDecorator } from './plugin.ts'
+export { modelForm, ModelForm, type FormArgs, type ModelFormClass, type ModelFormOptions, type SaveOptions } from './form.ts'
+export { defineModel, type Model, type ModelOptions, type ModelFieldOptions } from './model.ts'
+export { fields, Field, type FieldKind, type FieldOptions, type Choice } from './fields.ts'
+export { FormResource, type HttpMethod, type ParseHook, type StepContext, type FormResult, type CreateFormArgs, type HandleFormRequestArgs } from './resource.ts'
+export { defineResource, type ResourceDefinition } from './define-resource.ts'
+export { formatMessage, type ErrorMessages, type MessageKey } from './messages.ts'
+export {
+  WebAPIError, ValidationError, ObjectDoesNotExist, NON_FIELD_ERRORS, type ErrorDict, type ValidationMessages,
+  DOES_NOT_EXIST, PERMISSION_DENIED, INVALID_ATTRIBUTE, NOT_LOGGED_IN, LOGIN_FAILED, INVALID_FORM_DATA,
+  MISSING_ATTRIBUTE, DUPLICATE_ITEM, RATE_LIMIT_EXCEEDED, MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE,
+  REQUEST_TOO_LARGE, PRECONDITION_FAILED, METHOD_NOT_ALLOWED, ITEM_IN_USE, SERVER_ERROR
+} from './errors.ts'

@@ -1,0 +1,111 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import formbody from '@fastify/formbody'
+import type { InferSelectModel, Table } from 'drizzle-orm'
+import { DOES_NOT_EXIST, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, UNSUPPORTED_MEDIA_TYPE } from './errors.ts'
+import { FormResource } from './resource.ts'
+import { sendError } from './responses.ts'
+import { registerResourceRoutes } from './routes.ts'
+import { createAdapter, describe } from './db/index.ts'
+
+/** Options of the plugin. */
+export interface FormResourcesOptions {
+  /** The Drizzle database every resource reads and writes (better-sqlite3 through drizzle-orm). */
+  db: unknown
+  /** The resources to serve, each under `<prefix>/<plural name>/`. */
+  resources: ReadonlyArray<FormResource<any>>
+  /** URL prefix of every resource, such as `/api`. */
+  prefix?: string
+  /** Largest request body in bytes for the plugin's routes; defaults to the app's `bodyLimit`. */
+  bodyLimit?: number
+}
+
+/** The `app.formResources` decorator: the registered resources and their URLs. */
+export interface FormResourcesDecorator {
+  /** Registered resources by item name. */
+  readonly resources: ReadonlyMap<string, FormResource<any>>
+  /** The path of a resource's list: `/api/authors/`. */
+  listUrl (name: string): string
+  /** The path of an item, from its row or its primary key: `/api/authors/1/`. */
+  itemUrl<TTable extends Table> (name: string, rowOrKey: InferSelectModel<TTable> | string | number): string
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    formResources: FormResourcesDecorator
+  }
+}
+
+function checkOptions (options: FormResourcesOptions): void {
+  if (options === undefined || options === null || options.db === undefined || options.db === null) {
+    throw new Error('fastify-form-resources: the `db` option is required: app.register(formResources, { db: drizzle(...), resources: [...] }).')
+  }
+  createAdapter(options.db)
+  if (!Array.isArray(options.resources)) throw new Error('fastify-form-resources: the `resources` option must be a list of FormResource instances.')
+  const names = new Set<string>()
+  for (const resource of options.resources) {
+    if (!(resource instanceof FormResource)) throw new Error('fastify-form-resources: every entry of `resources` must be a FormResource (a subclass instance or defineResource(...)).')
+    if (typeof resource.name !== 'string' || resource.name === '') throw new Error('fastify-form-resources: a resource has no `name`; set name = \'author\' on it.')
+    if (resource.table === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`table\`.`)
+    if (resource.formClass === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`formClass\`; make one with modelForm(table, { fields: [...] }).`)
+    if (resource.formClass.meta.info.table !== resource.table) throw new Error(`fastify-form-resources: resource "${resource.name}" has a formClass over another table.`)
+    if (names.has(resource.listKey)) throw new Error(`fastify-form-resources: two resources are named "${resource.listKey}".`)
+    names.add(resource.listKey)
+    describe(resource.table)
+  }
+}
+
+/** Answers the plugin's own failures (bad bodies, unexpected errors) in the envelope. */
+function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sendError(reply, UNSUPPORTED_MEDIA_TYPE.with({ detail: `${String(request.headers['content-type'])} is not accepted; send application/json or application/x-www-form-urlencoded.` }))
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sendError(reply, REQUEST_TOO_LARGE.with({ detail: `The limit is ${request.routeOptions.bodyLimit} bytes.` }))
+  }
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+    return sendError(reply, MALFORMED_BODY.with({ detail: error.message }))
+  }
+  request.log.error({ err: error }, 'fastify-form-resources: request failed')
+  return sendError(reply, SERVER_ERROR)
+}
+
+/**
+ * The plugin: serves each resource's routes under `prefix` in a context of its own, so its
+ * body parsers, validator and error handler never touch the app's other routes.
+ */
+export async function formResourcesPlugin (app: FastifyInstance, options: FormResourcesOptions): Promise<void> {
+  checkOptions(options)
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '')
+  const resources = new Map<string, FormResource<any>>()
+  for (const resource of options.resources) {
+    resource.db ??= options.db
+    resources.set(resource.name, resource)
+  }
+  const get = (name: string): FormResource<any> => {
+    const resource = resources.get(name)
+    if (resource === undefined) throw new Error(`fastify-form-resources: no resource named "${name}".`)
+    return resource
+  }
+  const listUrl = (name: string): string => `${prefix}/${get(name).listKey}/`
+  app.decorate('formResources', {
+    resources,
+    listUrl,
+    itemUrl (name: string, rowOrKey: unknown): string {
+      const key = typeof rowOrKey === 'object' && rowOrKey !== null ? (rowOrKey as Record<string, unknown>)[get(name).primaryKey] : rowOrKey
+      return `${listUrl(name)}${String(key)}/`
+    }
+  } satisfies FormResourcesDecorator)
+
+  await app.register(async (child) => {
+    // bodies are validated by the forms; route schemas are for documentation and serialization
+    child.setValidatorCompiler(() => () => true)
+    child.removeContentTypeParser('text/plain')
+    await child.register(formbody)
+    child.setErrorHandler(handleError)
+    if (prefix !== '') child.setNotFoundHandler((_request, reply) => sendError(reply, DOES_NOT_EXIST))
+    if (options.bodyLimit !== undefined) {
+      child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })
+    }
+    for (const resource of options.resources) registerResourceRoutes(child, resource)
+  }, { prefix })
+}

@@ -1,0 +1,164 @@
+import type { FastifyRequest } from 'fastify'
+import type { InferSelectModel, Table } from 'drizzle-orm'
+import { INVALID_FORM_DATA, mergeErrors, ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
+import type { ModelForm, ModelFormClass } from './form.ts'
+import { createAdapter, describe, type Adapter, type Row } from './db/index.ts'
+
+/** The methods a resource can allow; PATCH is allowed with PUT. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
+
+/** What every overridable step gets besides its own arguments: the request and any extra keys. */
+export interface StepContext {
+  request?: FastifyRequest
+  [extra: string]: unknown
+}
+
+/** A parse hook (djblets' `parse_<field>_field`): gets the raw value and the context; returns the value; may throw `ValidationError`. */
+export type ParseHook = (value: unknown, ctx: StepContext) => unknown
+
+/** `handleFormRequest`'s answer: `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`. */
+export type FormResult<TTable extends Table> =
+  | [201 | 200, Record<string, InferSelectModel<TTable>>]
+  | [WebAPIError, { fields: ErrorDict }]
+
+/** Arguments of `createForm`. */
+export interface CreateFormArgs<TTable extends Table> extends StepContext {
+  data: Record<string, unknown>
+  files?: Record<string, unknown>
+  instance?: InferSelectModel<TTable>
+  formKwargs?: Record<string, unknown>
+}
+
+/** Arguments of `handleFormRequest`. */
+export interface HandleFormRequestArgs<TTable extends Table> extends CreateFormArgs<TTable> {
+  saveKwargs?: Record<string, unknown>
+}
+
+/**
+ * A REST resource whose writes go through a form (djblets' `WebAPIResource` with
+ * `UpdateFormMixin`). Subclass it and set `name`, `table` and `formClass`; override any step.
+ */
+export class FormResource<TTable extends Table = Table> {
+  /** Item key (`author`); the list key and URL default to its plural. */
+  name!: string
+  /** List key and URL segment; defaults to `name` + `s`. */
+  pluralName?: string
+  table!: TTable
+  formClass!: ModelFormClass<TTable>
+  /** The form for creating; defaults to `formClass`. */
+  addFormClass?: ModelFormClass<TTable>
+  allowedMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
+  /** Parse hooks by field name, run only for keys present in the request. */
+  parse: Partial<Record<string, ParseHook>> = {}
+  /** Page size when the request gives no `max-results`, and the largest it may ask for. */
+  maxResultsDefault = 25
+  maxResultsCap = 200
+  /** The Drizzle database: from the constructor, or the plugin's `db` when registered. */
+  db?: unknown
+
+  constructor ({ db }: { db?: unknown } = {}) {
+    if (db !== undefined) this.db = db
+  }
+
+  get listKey (): string { return this.pluralName ?? `${this.name}s` }
+  get adapter (): Adapter {
+    if (this.db === undefined) throw new Error(`Resource "${this.name}" has no database: register it with the plugin or pass { db } to its constructor.`)
+    return createAdapter(this.db)
+  }
+
+  get primaryKey (): string { return describe(this.table).primaryKey }
+
+  /** Whether the request may read this item. Default: yes. */
+  hasAccessPermissions (_request: FastifyRequest, _instance: InferSelectModel<TTable>): boolean | Promise<boolean> { return true }
+  /** Whether the request may read the list. Default: yes. */
+  hasListAccessPermissions (_request: FastifyRequest): boolean | Promise<boolean> { return true }
+  /** Whether the request may create (no instance) or change this item. Default: no, as in djblets. */
+  hasModifyPermissions (_request: FastifyRequest, _instance?: InferSelectModel<TTable>): boolean | Promise<boolean> { return false }
+  /** Whether the request may delete this item. Default: no, as in djblets. */
+  hasDeletePermissions (_request: FastifyRequest, _instance: InferSelectModel<TTable>): boolean | Promise<boolean> { return false }
+
+  /** Reads one row by primary key (a string from the URL is converted first); `undefined` when there is none. */
+  async getObject (id: unknown): Promise<InferSelectModel<TTable> | undefined> {
+    return await this.adapter.get(this.table, id) as InferSelectModel<TTable> | undefined
+  }
+
+  /** Serializes a row for a response (djblets' `serialize_object`); override to add or hide fields. */
+  serializeObject (row: InferSelectModel<TTable>, _ctx: StepContext): Record<string, unknown> {
+    return row as Record<string, unknown>
+  }
+
+  /**
+   * Makes the bound form (djblets' `create_form`): each field's initial value, then the
+   * instance's values, then the request data after parse hooks, later winning. Throws
+   * `ValidationError` with every parse hook's errors; unknown keys are dropped.
+   */
+  async createForm ({ data, request, files, instance, formKwargs, ...kwargs }: CreateFormArgs<TTable>): Promise<ModelForm<TTable>> {
+    const FormClass = instance === undefined ? (this.addFormClass ?? this.formClass) : this.formClass
+    const formData: Record<string, unknown> = {}
+    const parseErrors: ErrorDict = {}
+    const ctx = { request, ...kwargs }
+    for (const [name, field] of Object.entries(FormClass.baseFields)) {
+      const initial = field.initialValue()
+      if (initial !== undefined) formData[name] = initial
+      if (instance !== undefined && Object.hasOwn(instance, name)) formData[name] = (instance as Row)[name]
+      if (!Object.hasOwn(data, name)) continue
+      const hook = this.parse[name]
+      if (hook === undefined) {
+        formData[name] = data[name]
+        continue
+      }
+      try {
+        formData[name] = await hook(data[name], ctx)
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        mergeErrors(parseErrors, error.toErrorDict(name))
+      }
+    }
+    if (Object.keys(parseErrors).length > 0) throw new ValidationError(parseErrors)
+    return new FormClass({ db: this.db, data: formData, files, instance, request, ...formKwargs })
+  }
+
+  /** Saves a valid form (djblets' `save_form`) and returns the row; may throw `ValidationError`. */
+  async saveForm (form: ModelForm<TTable>, { saveKwargs }: { saveKwargs?: Record<string, unknown> } & StepContext = {}): Promise<InferSelectModel<TTable>> {
+    return await form.save(saveKwargs)
+  }
+
+  /**
+   * Creates, validates and saves a form for a request (djblets' `handle_form_request`).
+   * Returns `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`.
+   */
+  async handleFormRequest ({ request, data, files, instance, formKwargs, saveKwargs, ...kwargs }: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
+    let form: ModelForm<TTable>
+    try {
+      form = await this.createForm({ data, request, files, instance, formKwargs, ...kwargs })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return this.buildFormErrorResponse({ errors: error.toErrorDict(), instance, request, ...kwargs })
+    }
+    if (!(await form.isValid())) return this.buildFormErrorResponse({ form, instance, request, ...kwargs })
+    let saved: InferSelectModel<TTable>
+    try {
+      saved = await this.saveForm(form, { saveKwargs, request, ...kwargs })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return this.buildFormErrorResponse({ errors: error.toErrorDict(), form, instance, request, ...kwargs })
+    }
+    return this.buildFormSuccessResponse({ form, instance: saved, isCreated: instance === undefined, request, ...kwargs })
+  }
+
+  /** The errors of a form, or given errors, as `{field: [messages]}` (djblets' `build_form_errors`). */
+  buildFormErrors ({ form, errors }: { form?: ModelForm<TTable>, errors?: ErrorDict | ValidationError }): ErrorDict {
+    if (errors instanceof ValidationError) return errors.toErrorDict()
+    return { ...(errors ?? form?.errors ?? {}) }
+  }
+
+  /** `[201 | 200, {<name>: row}]` (djblets' `build_form_success_response`). */
+  buildFormSuccessResponse ({ instance, isCreated }: { form?: ModelForm<TTable>, instance: InferSelectModel<TTable>, isCreated: boolean } & StepContext): FormResult<TTable> {
+    return [isCreated ? 201 : 200, { [this.name]: instance }]
+  }
+
+  /** `[INVALID_FORM_DATA, {fields}]` (djblets' `build_form_error_response`). */
+  buildFormErrorResponse ({ form, errors }: { form?: ModelForm<TTable>, errors?: ErrorDict | ValidationError, instance?: InferSelectModel<TTable> } & StepContext): FormResult<TTable> {
+    return [INVALID_FORM_DATA, { fields: this.buildFormErrors({ form, errors }) }]
+  }
+}

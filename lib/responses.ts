@@ -1,0 +1,74 @@
+/**
+ * Envelopes, links, ETags and pagination: what djblets' WebAPIResource puts around a row.
+ */
+import { createHash } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { WebAPIError } from './errors.ts'
+
+/** A link as djblets serializes it. */
+export interface Link {
+  href: string
+  method: string
+}
+
+/** Sends `{stat: "fail", err}` (plus `extra`, such as `fields`) with the error's status and headers. */
+export function sendError (reply: FastifyReply, error: WebAPIError, extra: Record<string, unknown> = {}): FastifyReply {
+  const err: Record<string, unknown> = { code: error.code, msg: error.msg, type: error.errorType }
+  if (error.detail !== undefined) err.detail = error.detail
+  return reply.code(error.httpStatus).headers(error.headers).send({ stat: 'fail', err, ...extra })
+}
+
+/** The absolute URL of a path on this request's host, as djblets' `build_absolute_uri`. */
+export function absoluteUrl (request: FastifyRequest, path: string): string {
+  return `${request.protocol}://${request.host}${path}`
+}
+
+function replacer (_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value
+}
+
+/** A strong ETag of a row: a digest of its JSON. */
+export function etagOf (row: Record<string, unknown>): string {
+  return `"${createHash('sha1').update(JSON.stringify(row, replacer)).digest('base64url')}"`
+}
+
+/** Whether an `If-None-Match` / `If-Match` header lists the ETag (or `*`). */
+export function etagMatches (header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false
+  return header.split(',').some((tag) => {
+    const t = tag.trim()
+    return t === '*' || t === etag || t === `W/${etag}`
+  })
+}
+
+/** Reads `only-fields` / `only-links`: `undefined` when absent, else the listed names. */
+export function onlyList (query: Record<string, unknown>, name: 'only-fields' | 'only-links'): Set<string> | undefined {
+  const value = query[name]
+  if (typeof value !== 'string') return undefined
+  return new Set(value.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+}
+
+/** Trims a serialized item to `only-fields` and its links to `only-links`, as djblets does. */
+export function trimItem (item: Record<string, unknown>, links: Record<string, Link>, onlyFields?: Set<string>, onlyLinks?: Set<string>): Record<string, unknown> {
+  let out = item
+  if (onlyFields !== undefined) {
+    out = {}
+    for (const key of onlyFields) if (Object.hasOwn(item, key)) out[key] = item[key]
+  }
+  let outLinks = links
+  if (onlyLinks !== undefined) {
+    outLinks = {}
+    for (const key of onlyLinks) if (Object.hasOwn(links, key)) outLinks[key] = links[key]
+  }
+  return { ...out, links: outLinks }
+}
+
+/** Reads `start` and `max-results` as djblets does: bad values fall back, `max-results` kept within [1, cap]. */
+export function pageOf (query: Record<string, unknown>, defaultMax: number, cap: number): { start: number, max: number } {
+  const start = Number.parseInt(String(query.start ?? '0'), 10)
+  const max = Number.parseInt(String(query['max-results'] ?? defaultMax), 10)
+  return {
+    start: Number.isFinite(start) && start > 0 ? start : 0,
+    max: Number.isFinite(max) ? Math.min(Math.max(max, 1), cap) : defaultMax
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The HTTP side of a resource: its two URLs, each method's handler with djblets' semantics,
+ * and the TypeBox schemas of every request and response.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
+import { Type } from '@sinclair/typebox'
+import type { Table } from 'drizzle-orm'
+import {
+  DOES_NOT_EXIST, ITEM_IN_USE, MALFORMED_BODY, METHOD_NOT_ALLOWED, NOT_LOGGED_IN, ObjectDoesNotExist,
+  PERMISSION_DENIED, PRECONDITION_FAILED, ValidationError, WebAPIError
+} from './errors.ts'
+import { absoluteUrl, etagMatches, etagOf, onlyList, pageOf, sendError, trimItem, type Link } from './responses.ts'
+import { bodySchema, ErrorEnvelope, itemEnvelope, itemSchema, listEnvelope } from './schemas.ts'
+import { describe, fieldFor, type Row } from './db/index.ts'
+import type { FormResource, HttpMethod } from './resource.ts'
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+const LIST_METHODS: readonly Method[] = ['GET', 'POST']
+const ITEM_METHODS: readonly Method[] = ['GET', 'PUT', 'PATCH', 'DELETE']
+const TUNNELLED = new Set(['PUT', 'PATCH', 'DELETE'])
+const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope }
+
+/** Whether `method` is allowed; PATCH goes with PUT. */
+function allows (resource: FormResource<any>, method: Method): boolean {
+  return resource.allowedMethods.includes((method === 'PATCH' ? 'PUT' : method) as HttpMethod)
+}
+
+/** 401 with `WWW-Authenticate` when the request has no user, else 403, as djblets does. */
+function sendPermissionError (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendError(reply, (request as { user?: unknown }).user == null ? NOT_LOGGED_IN : PERMISSION_DENIED)
+}
+
+/** The request body as an object of fields; `undefined` after answering 400 for anything else. */
+function readBody (request: FastifyRequest, reply: FastifyReply): Record<string, unknown> | undefined {
+  const body = request.body
+  if (body === undefined || body === null) return {}
+  if (typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>
+  sendError(reply, MALFORMED_BODY.with({ detail: 'The body must be a JSON object of fields, or HTML form fields.' }))
+  return undefined
+}
+
+/** Registers the list and item routes of one resource on `app` (the plugin's own context). */
+export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table>): void {
+  const { table, name } = resource
+  const listKey = resource.listKey
+  const info = describe(table)
+  const idField = fieldFor(table, info.columns[info.primaryKey])
+  const listPath = `${app.prefix}/${listKey}/`
+  const itemPath = (row: Row): string => `${listPath}${String(row[info.primaryKey])}/`
+  const item = itemSchema(table)
+  const tags = [listKey]
+  const params = Type.Object({ id: Type.String() })
+  const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
+
+  const itemLinks = (request: FastifyRequest, row: Row): Record<string, Link> => {
+    const href = absoluteUrl(request, itemPath(row))
+    const links: Record<string, Link> = { self: { href, method: 'GET' } }
+    if (allows(resource, 'PUT')) links.update = { href, method: 'PUT' }
+    if (allows(resource, 'DELETE')) links.delete = { href, method: 'DELETE' }
+    return links
+  }
+  const serialize = (request: FastifyRequest, row: Row): Record<string, unknown> => {
+    const query = request.query as Record<string, unknown>
+    const out = resource.serializeObject(row as never, { request })
+    return trimItem(out, itemLinks(request, row), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
+  }
+  /** Loads the URL's row, answering 404 (before any permission check) when there is none. */
+  const load = async (request: FastifyRequest, reply: FastifyReply): Promise<Row | undefined> => {
+    let id: unknown
+    try {
+      id = idField.clean((request.params as { id: string }).id)
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+    }
+    const row = id === undefined || id === null ? undefined : await resource.getObject(id)
+    if (row === undefined) sendError(reply, DOES_NOT_EXIST)
+    return row
+  }
+  const preconditionFails = (request: FastifyRequest, reply: FastifyReply, row: Row): boolean => {
+    const ifMatch = request.headers['if-match']
+    if (ifMatch === undefined) return false
+    const etag = etagOf(row)
+    if (etagMatches(ifMatch, etag)) return false
+    sendError(reply.header('ETag', etag), PRECONDITION_FAILED)
+    return true
+  }
+
+  const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
+    async 'list GET' (request, reply) {
+      if (!(await resource.hasListAccessPermissions(request))) return sendPermissionError(request, reply)
+      const { start, max } = pageOf(request.query as Record<string, unknown>, resource.maxResultsDefault, resource.maxResultsCap)
+      const [rows, total] = await Promise.all([resource.adapter.list(table, start, max), resource.adapter.count(table)])
+      const page = (from: number): Link => ({ href: absoluteUrl(request, `${listPath}?start=${from}&max-results=${max}`), method: 'GET' })
+      const links: Record<string, Link> = { self: { href: absoluteUrl(request, request.url), method: 'GET' } }
+      if (allows(resource, 'POST')) links.create = { href: absoluteUrl(request, listPath), method: 'POST' }
+      if (start > 0) links.prev = page(Math.max(0, start - max))
+      if (start + max < total) links.next = page(start + max)
+      return { stat: 'ok', [listKey]: rows.map((row) => serialize(request, row)), total_results: total, links }
+    },
+    async 'list POST' (request, reply) {
+      const data = readBody(request, reply)
+      if (data === undefined) return reply
+      if (!(await resource.hasModifyPermissions(request))) return sendPermissionError(request, reply)
+      const [status, payload] = await resource.handleFormRequest({ request, data })
+      if (status instanceof WebAPIError) return sendError(reply, status, payload)
+      const row = (payload as Record<string, Row>)[name]
+      return reply.code(status).header('Location', absoluteUrl(request, itemPath(row))).send({ stat: 'ok', [name]: serialize(request, row) })
+    },
+    async 'item GET' (request, reply) {
+      const row = await load(request, reply)
+      if (row === undefined) return reply
+      if (!(await resource.hasAccessPermissions(request, row as never))) return sendPermissionError(request, reply)
+      const etag = etagOf(row)
+      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).header('ETag', etag).send()
+      return reply.header('ETag', etag).send({ stat: 'ok', [name]: serialize(request, row) })
+    },
+    async 'item PUT' (request, reply) {
+      const data = readBody(request, reply)
+      if (data === undefined) return reply
+      const row = await load(request, reply)
+      if (row === undefined) return reply
+      if (!(await resource.hasModifyPermissions(request, row as never))) return sendPermissionError(request, reply)
+      if (preconditionFails(request, reply, row)) return reply
+      const { _method: _, ...fields } = data
+      let result
+      try {
+        result = await resource.handleFormRequest({ request, data: fields, instance: row as never })
+      } catch (error) {
+        if (error instanceof ObjectDoesNotExist) return sendError(reply, DOES_NOT_EXIST)
+        throw error
+      }
+      const [status, payload] = result
+      if (status instanceof WebAPIError) return sendError(reply, status, payload)
+      const saved = (payload as Record<string, Row>)[name]
+      return reply.code(status).header('ETag', etagOf(saved)).send({ stat: 'ok', [name]: serialize(request, saved) })
+    },
+    async 'item DELETE' (request, reply) {
+      const row = await load(request, reply)
+      if (row === undefined) return reply
+      if (!(await resource.hasDeletePermissions(request, row as never))) return sendPermissionError(request, reply)
+      if (preconditionFails(request, reply, row)) return reply
+      try {
+        await resource.adapter.write([{ op: 'delete', table, key: row[info.primaryKey] }])
+      } catch (error) {
+        if (resource.adapter.violation(error, table)?.kind === 'foreignKey') return sendError(reply, ITEM_IN_USE)
+        throw error
+      }
+      return reply.code(204).send()
+    },
+    // an HTML form can only GET or POST: `_method` in its fields says what it means
+    async 'item POST' (request, reply) {
+      const tunnelled = String((request.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase()
+      if (!TUNNELLED.has(tunnelled) || !allows(resource, tunnelled as Method)) return sendMethodNotAllowed(reply, ITEM_METHODS)
+      return await handlers[tunnelled === 'DELETE' ? 'item DELETE' : 'item PUT'](request, reply)
+    }
+  }
+  handlers['item PATCH'] = handlers['item PUT']
+
+  const sendMethodNotAllowed = (reply: FastifyReply, methods: readonly Method[]): FastifyReply => {
+    const allowed = methods.filter((m) => allows(resource, m))
+    return sendError(reply.header('Allow', allowed.join(', ')), METHOD_NOT_ALLOWED)
+  }
+  const schemas: Record<string, RouteShorthandOptions['schema']> = {
+    'list GET': { querystring: Type.Object({ start: Type.Optional(Type.Integer({ minimum: 0 })), 'max-results': Type.Optional(Type.Integer({ minimum: 1, maximum: resource.maxResultsCap })), ...onlyQuery }), response: { 200: listEnvelope(listKey, item), ...errorResponses } },
+    'list POST': { body: bodySchema(resource.addFormClass?.baseFields ?? resource.formClass.baseFields, false), response: { 201: itemEnvelope(name, item), ...errorResponses } },
+    'item GET': { params, querystring: Type.Object(onlyQuery), response: { 200: itemEnvelope(name, item), ...errorResponses } },
+    'item PUT': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), ...errorResponses } },
+    'item DELETE': { params, response: { ...errorResponses } }
+  }
+  schemas['item PATCH'] = schemas['item PUT']
+
+  for (const [kind, url, methods] of [['list', `/${listKey}/`, LIST_METHODS], ['item', `/${listKey}/:id/`, ITEM_METHODS]] as const) {
+    for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      const key = `${kind} ${method}`
+      const handler = handlers[key]
+      const open = handler !== undefined && (allows(resource, method) || key === 'item POST')
+      app.route({
+        method,
+        url,
+        schema: open && schemas[key] !== undefined ? { tags, ...schemas[key] } : { hide: true } as object,
+        handler: open ? handler : async (_request, reply) => sendMethodNotAllowed(reply, methods)
+      })
+    }
+  }
+}

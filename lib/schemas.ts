@@ -1,0 +1,79 @@
+/**
+ * TypeBox schemas for every route: items from the table (drizzle-typebox), bodies from the
+ * form's fields, and the djblets envelopes. Built once per resource at registration.
+ */
+import { Type, type TSchema } from '@sinclair/typebox'
+import type { Table } from 'drizzle-orm'
+import { createSelectSchema } from 'drizzle-typebox'
+import type { Field } from './fields.ts'
+
+const Link = Type.Object({ href: Type.String(), method: Type.String(), title: Type.Optional(Type.String()) })
+
+/** `links` of an item or a list: name → `{href, method}`. */
+export const Links = Type.Record(Type.String(), Link)
+
+/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?}`. */
+export const ErrorEnvelope = Type.Object({
+  stat: Type.Literal('fail'),
+  err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String(), detail: Type.Optional(Type.String()) }),
+  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+  etag: Type.Optional(Type.String())
+})
+
+/**
+ * Rewrites a drizzle-typebox schema into one Fastify's serializer handles fast and JSON can
+ * carry: dates and bigints as strings, `X | null` as a type list rather than `anyOf` (which
+ * the serializer would validate value by value), JSON columns as anything.
+ */
+function jsonSafe (schema: any): any {
+  if (schema.anyOf !== undefined) {
+    const branches = schema.anyOf.map(jsonSafe)
+    const nullable = branches.some((b: any) => b.type === 'null')
+    const rest = branches.filter((b: any) => b.type !== 'null')
+    if (rest.length === 1 && typeof rest[0].type === 'string' && rest[0].type !== 'object' && rest[0].type !== 'array') {
+      return nullable ? { ...rest[0], type: [rest[0].type, 'null'] } : rest[0]
+    }
+    if (rest.every((b: any) => b.const !== undefined && b.type === 'string')) {
+      return { type: nullable ? ['string', 'null'] : 'string', enum: rest.map((b: any) => b.const) }
+    }
+    return {}
+  }
+  switch (schema.type) {
+    case 'Date': return { type: 'string', format: 'date-time' }
+    case 'bigint': return { type: 'string', pattern: '^-?\\d+$' }
+    case 'buffer': return { type: 'string', contentEncoding: 'base64' }
+    case 'integer': case 'number': return { type: schema.type }
+    case 'string': return { type: 'string', ...(schema.maxLength !== undefined ? { maxLength: schema.maxLength } : {}) }
+    case 'boolean': return { type: 'boolean' }
+    default: return {}
+  }
+}
+
+/** The serialized item: every column (none required, for `only-fields`) and `links`. */
+export function itemSchema (table: Table): TSchema {
+  const select = createSelectSchema(table) as any
+  const properties: Record<string, TSchema> = {}
+  for (const [key, column] of Object.entries<any>(select.properties)) properties[key] = Type.Unsafe(jsonSafe(column))
+  properties.links = Links
+  return Type.Object(properties)
+}
+
+/** The request body a form accepts, for documentation; `partial` for updates, where every field is optional. */
+export function bodySchema (baseFields: Readonly<Record<string, Field>>, partial: boolean): TSchema {
+  const properties: Record<string, TSchema> = {}
+  for (const [key, field] of Object.entries(baseFields)) {
+    const schema = field.schema()
+    properties[key] = partial || !field.required ? Type.Optional(schema) : schema
+  }
+  return Type.Object(properties)
+}
+
+/** `{stat: "ok", <key>: item}` */
+export function itemEnvelope (key: string, item: TSchema): TSchema {
+  return Type.Object({ stat: Type.Literal('ok'), [key]: item })
+}
+
+/** `{stat: "ok", <key>: [items], total_results, links}` */
+export function listEnvelope (key: string, item: TSchema): TSchema {
+  return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(item), total_results: Type.Integer(), links: Links })
+}
