@@ -146,9 +146,8 @@ function toDecimal (field: Field, value: string): string {
 }
 
 function codePoints (value: string): number {
-  let count = 0
-  for (const _ of value) count++
-  return count
+  // surrogate pairs count once, as Python's len() counts code points
+  return value.length - (value.match(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g)?.length ?? 0)
 }
 
 /** Checks the field's length, range, digit and choice limits on a converted value. */

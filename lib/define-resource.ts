@@ -7,6 +7,7 @@ import { FormResource, type HttpMethod, type ParseHook, type StepContext } from 
 export interface ResourceDefinition<TTable extends Table> {
   name: string
   pluralName?: string
+  uriName?: string
   table: TTable
   formClass: ModelFormClass<TTable>
   addFormClass?: ModelFormClass<TTable>

@@ -1,7 +1,7 @@
 import type { InferInsertModel, InferSelectModel, Table } from 'drizzle-orm'
 import { mergeErrors, NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError, type ErrorDict } from './errors.ts'
 import type { Field } from './fields.ts'
-import { buildMeta, type ColumnKey, type FormMeta, type ModelFormOptions } from './form-options.ts'
+import { buildMeta, type FormMeta, type ModelFormOptions } from './form-options.ts'
 import { pickMessage } from './messages.ts'
 import { toModel, type Model } from './model.ts'
 import { createAdapter, type Adapter, type Row, type WriteOp } from './db/index.ts'

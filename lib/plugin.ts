@@ -48,8 +48,8 @@ function checkOptions (options: FormResourcesOptions): void {
     if (resource.table === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`table\`.`)
     if (resource.formClass === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`formClass\`; make one with modelForm(table, { fields: [...] }).`)
     if (resource.formClass.meta.info.table !== resource.table) throw new Error(`fastify-form-resources: resource "${resource.name}" has a formClass over another table.`)
-    if (names.has(resource.listKey)) throw new Error(`fastify-form-resources: two resources are named "${resource.listKey}".`)
-    names.add(resource.listKey)
+    if (names.has(resource.urlName)) throw new Error(`fastify-form-resources: two resources are served at "${resource.urlName}/".`)
+    names.add(resource.urlName)
     describe(resource.table)
   }
 }
@@ -86,7 +86,7 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
     if (resource === undefined) throw new Error(`fastify-form-resources: no resource named "${name}".`)
     return resource
   }
-  const listUrl = (name: string): string => `${prefix}/${get(name).listKey}/`
+  const listUrl = (name: string): string => `${prefix}/${get(name).urlName}/`
   app.decorate('formResources', {
     resources,
     listUrl,

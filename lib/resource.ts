@@ -41,8 +41,10 @@ export interface HandleFormRequestArgs<TTable extends Table> extends CreateFormA
 export class FormResource<TTable extends Table = Table> {
   /** Item key (`author`); the list key and URL default to its plural. */
   name!: string
-  /** List key and URL segment; defaults to `name` + `s`. */
+  /** List key; defaults to `name` + `s`. */
   pluralName?: string
+  /** URL segment (djblets' `uri_name`); defaults to the list key. */
+  uriName?: string
   table!: TTable
   formClass!: ModelFormClass<TTable>
   /** The form for creating; defaults to `formClass`. */
@@ -61,6 +63,7 @@ export class FormResource<TTable extends Table = Table> {
   }
 
   get listKey (): string { return this.pluralName ?? `${this.name}s` }
+  get urlName (): string { return this.uriName ?? this.listKey }
   get adapter (): Adapter {
     if (this.db === undefined) throw new Error(`Resource "${this.name}" has no database: register it with the plugin or pass { db } to its constructor.`)
     return createAdapter(this.db)

@@ -45,7 +45,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   const listKey = resource.listKey
   const info = describe(table)
   const idField = fieldFor(table, info.columns[info.primaryKey])
-  const listPath = `${app.prefix}/${listKey}/`
+  const listPath = `${app.prefix}/${resource.urlName}/`
   const itemPath = (row: Row): string => `${listPath}${String(row[info.primaryKey])}/`
   const item = itemSchema(table)
   const tags = [listKey]
@@ -169,7 +169,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   }
   schemas['item PATCH'] = schemas['item PUT']
 
-  for (const [kind, url, methods] of [['list', `/${listKey}/`, LIST_METHODS], ['item', `/${listKey}/:id/`, ITEM_METHODS]] as const) {
+  for (const [kind, url, methods] of [['list', `/${resource.urlName}/`, LIST_METHODS], ['item', `/${resource.urlName}/:id/`, ITEM_METHODS]] as const) {
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       const key = `${kind} ${method}`
       const handler = handlers[key]

@@ -1,0 +1,8 @@
+import { buildApp } from './app.ts'
+
+const app = await buildApp({
+  dbFile: process.env.DB_FILE ?? 'example-app.db',
+  token: process.env.DEMO_TOKEN ?? 'demo',
+  fastify: { logger: { level: process.env.LOG_LEVEL ?? 'info' } }
+})
+await app.listen({ host: process.env.HOST ?? '127.0.0.1', port: Number(process.env.PORT ?? 3000) })
