@@ -47,7 +47,8 @@ export class ModelForm<TTable extends Table = Table> {
   /** This form's fields: a copy of the class's, which a subclass may change in its constructor. */
   readonly fields: Record<string, Field>
   errors: ErrorDict = {}
-  cleanedData: Partial<InferInsertModel<TTable>> & Record<string, unknown> = {}
+  /** The cleaned values, after `isValid()`; a declared field that is not a column is here too. */
+  cleanedData: Partial<InferInsertModel<TTable>> = {}
   protected readonly meta: FormMeta
   private readonly db: unknown
   private validation?: Promise<boolean>
@@ -62,6 +63,11 @@ export class ModelForm<TTable extends Table = Table> {
     if (args.instance !== undefined) this.instance = args.instance
     this.initial = args.initial ?? {}
     this.fields = { ...this.meta.baseFields }
+  }
+
+  /** `cleanedData` by any key, for the form's own use. */
+  protected get cleaned (): Record<string, unknown> {
+    return this.cleanedData as Record<string, unknown>
   }
 
   /** The adapter for the form's database; throws when the form was made without `db`. */
@@ -80,7 +86,7 @@ export class ModelForm<TTable extends Table = Table> {
   addError (field: string | null, error: ValidationError | string | string[]): void {
     const dict = typeof error === 'string' || Array.isArray(error) ? new ValidationError(error).toErrorDict(field ?? NON_FIELD_ERRORS) : error.toErrorDict(field ?? NON_FIELD_ERRORS)
     mergeErrors(this.errors, dict)
-    for (const name of Object.keys(dict)) delete this.cleanedData[name]
+    for (const name of Object.keys(dict)) delete this.cleaned[name]
   }
 
   /** Django's `full_clean`: fields, `clean` hooks, `cleanForm`, then uniqueness. */
@@ -105,7 +111,7 @@ export class ModelForm<TTable extends Table = Table> {
     }
     if (options.cleanForm !== undefined) {
       try {
-        const replaced = await options.cleanForm(this.cleanedData, this)
+        const replaced = await options.cleanForm(this.cleaned, this)
         if (replaced !== undefined && replaced !== null) this.cleanedData = replaced as typeof this.cleanedData
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error
@@ -120,8 +126,8 @@ export class ModelForm<TTable extends Table = Table> {
     const { info, uniqueChecks } = this.meta
     const exclude = this.instance?.[info.primaryKey as keyof typeof this.instance]
     for (const { keys, field, message } of uniqueChecks) {
-      if (keys.some((key) => key in this.errors || !(key in this.cleanedData))) continue
-      const values = keys.map((key) => this.cleanedData[key])
+      if (keys.some((key) => key in this.errors || !(key in this.cleaned))) continue
+      const values = keys.map((key) => this.cleaned[key])
       if (values.some((value) => value === null || value === undefined)) continue
       if (await this.adapter.exists(info.table, keys, values, exclude)) this.addError(field, message)
     }
@@ -131,7 +137,7 @@ export class ModelForm<TTable extends Table = Table> {
   protected valuesToSave (): Row {
     const values: Row = {}
     for (const key of this.meta.saved) {
-      const value = this.cleanedData[key]
+      const value = this.cleaned[key]
       if (value !== undefined) values[key] = value
     }
     return values
@@ -192,7 +198,7 @@ export class ModelForm<TTable extends Table = Table> {
   private async missingReferences (columns: readonly string[]): Promise<ErrorDict> {
     const errors: ErrorDict = {}
     for (const [name, reference] of this.meta.references) {
-      const value = this.cleanedData[name]
+      const value = this.cleaned[name]
       if (value === null || value === undefined) continue
       const gone = columns.length > 0 ? columns.includes(name) : !(await this.adapter.exists(reference.table, [reference.column], [value]))
       if (gone) {
