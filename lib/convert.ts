@@ -166,9 +166,11 @@ export function checkLimits (field: Field, value: unknown): void {
     }
     if (field.kind === 'decimal') checkDigits(field, value, maxDigits, decimalPlaces)
   }
-  if ((typeof value === 'number' || typeof value === 'bigint') && field.kind !== 'foreignKey') {
-    if (maxValue !== undefined && value > maxValue) throw field.error('maxValue', { limit_value: String(maxValue) })
-    if (minValue !== undefined && value < minValue) throw field.error('minValue', { limit_value: String(minValue) })
+  // a decimal is kept as a string, so that no digit is lost; its range is checked as a number
+  const amount = field.kind === 'decimal' && typeof value === 'string' ? Number(value) : value
+  if ((typeof amount === 'number' || typeof amount === 'bigint') && field.kind !== 'foreignKey') {
+    if (maxValue !== undefined && amount > maxValue) throw field.error('maxValue', { limit_value: String(maxValue) })
+    if (minValue !== undefined && amount < minValue) throw field.error('minValue', { limit_value: String(minValue) })
   }
 }
 

@@ -90,11 +90,13 @@ export class Field {
    * `undefined` when it is to be left out); throws `ValidationError`.
    */
   clean (raw: unknown): unknown {
-    if (EMPTY(raw) && this.kind !== 'boolean' && !(this.kind === 'json' && raw !== undefined && raw !== null && raw !== '')) {
+    if ((EMPTY(raw) || this.isBlank(raw)) && this.kind !== 'boolean' && !(this.kind === 'json' && raw !== undefined && raw !== null && raw !== '')) {
       if (this.required) throw this.error('required')
-      return this.options.nullable === true ? null : (this.kind === 'string' && raw === '' ? '' : undefined)
+      return this.options.nullable === true ? null : (this.kind === 'string' && typeof raw === 'string' ? '' : undefined)
     }
     const value = convert.toPython(this, raw)
+    // JSON's null is no value, as Django's JSONField finds None empty
+    if (value === null && this.kind === 'json' && this.required) throw this.error('required')
     if (this.kind === 'boolean') {
       if (value === null) {
         if (this.required) throw this.error('required')
@@ -106,6 +108,11 @@ export class Field {
     const validators = this.options.validators
     if (validators !== undefined) for (const validator of validators) validator(value)
     return value
+  }
+
+  // white space only is empty for the kinds Django strips (CharField and its subclasses)
+  private isBlank (raw: unknown): boolean {
+    return typeof raw === 'string' && this.options.strip !== false && STRIPPED.has(this.kind) && raw.trim() === ''
   }
 
   /** The TypeBox schema of the value, for route schemas and OpenAPI. */
@@ -123,7 +130,7 @@ export class Field {
       case 'decimal': schema = Type.String({ ...meta, pattern: '^-?\\d*\\.?\\d+$' }); break
       case 'boolean': schema = Type.Boolean(meta); break
       case 'json': schema = Type.Unknown(meta); break
-      case 'foreignKey': schema = this.options.keyField?.schema() ?? Type.Unknown(meta); break
+      case 'foreignKey': schema = this.options.keyField !== undefined ? { ...this.options.keyField.schema(), ...meta } : Type.Unknown(meta); break
       default: {
         const format = STRING_FORMATS[this.kind]
         schema = Type.String({
@@ -138,6 +145,8 @@ export class Field {
     return nullable === true ? Type.Union([schema, Type.Null()], meta) : schema
   }
 }
+
+const STRIPPED = new Set<FieldKind>(['string', 'email', 'url', 'slug', 'uuid'])
 
 const STRING_FORMATS: Partial<Record<FieldKind, string>> = {
   date: 'date', datetime: 'date-time', time: 'time', uuid: 'uuid', email: 'email', url: 'uri'

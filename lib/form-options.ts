@@ -81,7 +81,7 @@ export function buildMeta (model: Model, options: ModelFormOptions): FormMeta {
     if (fk.columns.length === 1 && saved.includes(fk.columns[0])) references.set(fk.columns[0], { table: fk.foreignTable, column: fk.foreignColumns[0] })
   }
   const modelName = capfirst(model.verboseName)
-  const modelLabel = (key: string): string => model.fields[key]?.verboseName ?? capfirst(verboseNameOf(key))
+  const modelLabel = (key: string): string => capfirst(model.fields[key]?.verboseName ?? verboseNameOf(key))
   const uniqueChecks = info.uniques.filter((keys) => keys.every((key) => saved.includes(key))).map((keys) => {
     if (keys.length === 1) {
       const template = pickMessage('unique', [baseFields[keys[0]].options.errorMessages], 'unique')
@@ -98,7 +98,7 @@ function deriveField (model: Model, info: TableInfo, options: ModelFormOptions, 
   const column = info.columns[key]
   const described = model.fields[key] ?? {}
   const messages = { ...described.errorMessages, ...options.errorMessages?.[key], ...own?.options.errorMessages }
-  const label = options.labels?.[key] ?? own?.options.label ?? described.verboseName ?? capfirst(verboseNameOf(key))
+  const label = options.labels?.[key] ?? own?.options.label ?? capfirst(described.verboseName ?? verboseNameOf(key))
   const helpText = options.helpTexts?.[key] ?? own?.options.helpText ?? described.helpText
   const common = { label, errorMessages: messages, ...(helpText !== undefined ? { helpText } : {}) }
   if (own !== undefined) return own.extend(common)

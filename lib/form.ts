@@ -136,9 +136,12 @@ export class ModelForm<TTable extends Table = Table> {
   /** The values `save()` writes: the form's columns that cleaned to a value. */
   protected valuesToSave (): Row {
     const values: Row = {}
+    const { columns } = this.meta.info
     for (const key of this.meta.saved) {
       const value = this.cleaned[key]
-      if (value !== undefined) values[key] = value
+      // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
+      if (value === undefined || (value === null && columns[key].hasDefault && !(key in this.data))) continue
+      values[key] = value
     }
     return values
   }

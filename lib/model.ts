@@ -65,6 +65,7 @@ export function toModel<TTable extends Table> (tableOrModel: TTable | Model<TTab
 function singular (name: string): string {
   if (name.endsWith('ies')) return `${name.slice(0, -3)}y`
   if (/(ss|us)$/.test(name)) return name
-  if (/(s|x|z|ch|sh)es$/.test(name)) return name.slice(0, -2)
+  // "statuses", "boxes", "matches", but not "houses", "courses" or "sizes"
+  if (/(ss|[^aeiou]us|x|zz|ch|sh)es$/.test(name)) return name.slice(0, -2)
   return name.endsWith('s') ? name.slice(0, -1) : name
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, getTableName, ne, sql, type Column, type SQL, type Table } from 'drizzle-orm'
+import { and, asc, count, eq, getTableName, is, ne, SQL, sql, type Column, type Table } from 'drizzle-orm'
 import { describe } from './describe.ts'
 import type { Adapter, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
@@ -76,10 +76,28 @@ export abstract class BaseAdapter implements Adapter {
     return (await this.run(statement, params)).length > 0
   }
 
+  /**
+   * Returns `values` with the columns' `$defaultFn` (insert) or `$onUpdateFn` (update) results
+   * added for keys it lacks: Drizzle would call them once, when the statement is prepared.
+   */
+  protected withDefaults (table: Table, values: Row, op: 'insert' | 'update'): Row {
+    const columns = this.describe(table).columns
+    let filled: Row | undefined
+    for (const [key, column] of Object.entries(columns)) {
+      if (values[key] !== undefined) continue
+      const make = op === 'insert' ? column.defaultFn ?? (column.default === undefined ? column.onUpdateFn : undefined) : column.onUpdateFn
+      if (make === undefined) continue
+      const value = make()
+      if (!is(value, SQL)) (filled ??= { ...values })[key] = value
+    }
+    return filled ?? values
+  }
+
   /** Builds an insert of exactly these keys, with placeholders, returning the row. */
   protected insertQuery (db: any, table: Table, keys: readonly string[]): any {
+    const columns = this.describe(table).columns
     const values: Record<string, unknown> = {}
-    for (const key of keys) values[key] = sql.placeholder(key)
+    for (const key of keys) values[key] = placeholder(columns[key], key)
     return keys.length === 0 ? db.insert(table).values({}).returning() : db.insert(table).values(values).returning()
   }
 
@@ -87,7 +105,7 @@ export abstract class BaseAdapter implements Adapter {
   protected updateQuery (db: any, table: Table, keys: readonly string[]): any {
     const info = this.describe(table)
     const set: Record<string, unknown> = {}
-    for (const key of keys) set[key] = sql.placeholder(key)
+    for (const key of keys) set[key] = placeholder(info.columns[key], key)
     return db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
   }
 
@@ -95,4 +113,10 @@ export abstract class BaseAdapter implements Adapter {
     const info = this.describe(table)
     return db.delete(table).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
   }
+}
+
+/** A placeholder encoded by its column, except `null`, which stays SQL NULL (Drizzle encodes a placeholder's null too). */
+function placeholder (column: Column, key: string): SQL {
+  // wrapped in SQL, which the query builders keep as it is rather than encoding it again
+  return sql`${sql.param(sql.placeholder(key), { mapToDriverValue: (value: unknown) => value === null ? null : column.mapToDriverValue(value) })}`
 }

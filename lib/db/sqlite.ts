@@ -75,7 +75,7 @@ export class SQLiteAdapter extends BaseAdapter {
       const statement = this.prepared(op.table, 'delete', () => this.deleteQuery(this.db, op.table).prepare())
       return (statement.all!({ __key: this.pkColumn(op.table).mapToDriverValue(op.key) }) as Row[])[0]
     }
-    const values = typeof op.values === 'function' ? op.values(done) : op.values
+    const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
     const keys = Object.keys(values).filter((key) => values[key] !== undefined)
     const params: Record<string, unknown> = {}
     for (const key of keys) params[key] = values[key]
@@ -90,8 +90,8 @@ export class SQLiteAdapter extends BaseAdapter {
   }
 
   violation (error: unknown, table: Table): Violation | undefined {
-    const cause = (error as { cause?: unknown }).cause ?? error
-    const code = (cause as { code?: unknown }).code
+    const cause = (error as { cause?: unknown } | null)?.cause ?? error
+    const code = (cause as { code?: unknown } | null)?.code
     const kind = typeof code === 'string' ? CONSTRAINT_KINDS[code] : undefined
     if (kind === undefined) return undefined
     // "UNIQUE constraint failed: authors.name, authors.title"
