@@ -195,9 +195,9 @@ t.test('decimal: the singular messages for a limit of 1', async (t) => {
   t.strictSame(rejects(fields.decimal({ maxDigits: 2, decimalPlaces: 1 }), '12'), ['Ensure that there are no more than 1 digit before the decimal point.'])
 })
 
-t.test('decimal: trailing zeros of the fraction are not counted as decimal places', async (t) => {
-  // Django counts them ("1.50" has 2 places); here the value is the same number, so it passes
-  t.equal(fields.decimal({ maxDigits: 3, decimalPlaces: 1 }).clean('1.50'), '1.50')
+t.test('decimal: trailing zeros of the fraction count as decimal places, as in Django', async (t) => {
+  t.throws(() => fields.decimal({ maxDigits: 3, decimalPlaces: 1 }).clean('1.50'), { messages: ['Ensure that there are no more than 1 decimal place.'] })
+  t.equal(fields.decimal({ maxDigits: 3, decimalPlaces: 2 }).clean('1.50'), '1.50')
 })
 
 t.test('decimal: minValue and maxValue compare the number', async (t) => {

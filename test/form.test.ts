@@ -608,6 +608,7 @@ t.test('a duplicate written between validation and save becomes the unique field
   t.strictSame((error as ValidationError).toErrorDict(), { name: ['Author with this Name already exists.'] })
   t.strictSame(second.errors, { name: ['Author with this Name already exists.'] })
   t.strictSame(second.cleanedData, {})
+  t.equal(await second.isValid(), false, 'the form is no longer valid once the database refused it')
   t.equal(s.rows('authors').length, 1)
 })
 
