@@ -194,6 +194,7 @@ export class ModelForm<TTable extends Table = Table> {
         : { [NON_FIELD_ERRORS]: ['The database refused these values.'] }
     }
     this.addError(null, new ValidationError(errors))
+    this.validation = Promise.resolve(false)
     return new ValidationError(errors)
   }
 
