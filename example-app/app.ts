@@ -40,7 +40,7 @@ export async function buildApp ({ dbFile = ':memory:', token = 'demo', fastify =
   app.addHook('onRequest', async (request) => {
     if (request.headers.authorization === `Bearer ${token}`) request.user = { name: 'demo' }
   })
-  await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(), stickyNoteResource] })
+  await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(), stickyNoteResource()] })
   app.get('/', async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))
   return app
 }

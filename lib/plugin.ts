@@ -49,16 +49,20 @@ function checkOptions (options: FormResourcesOptions): void {
     if (resource.formClass === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`formClass\`; make one with modelForm(table, { fields: [...] }).`)
     if (resource.formClass.meta.info.table !== resource.table) throw new Error(`fastify-form-resources: resource "${resource.name}" has a formClass over another table.`)
     if (names.has(resource.urlName)) throw new Error(`fastify-form-resources: two resources are served at "${resource.urlName}/".`)
-    names.add(resource.urlName)
+    if (names.has(`name:${resource.name}`)) throw new Error(`fastify-form-resources: two resources are named "${resource.name}"; give one another \`name\`.`)
+    names.add(resource.urlName).add(`name:${resource.name}`)
     describe(resource.table)
   }
 }
+
+/** The database the plugin gave each resource registered without one. */
+const assignedDb = new WeakMap<FormResource<any>, unknown>()
 
 /** Answers the plugin's own failures (bad bodies, unexpected errors) in the envelope. */
 function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return sendError(reply, UNSUPPORTED_MEDIA_TYPE.with({ detail: `${String(request.headers['content-type'])} is not accepted; send application/json or application/x-www-form-urlencoded.` }))
+      return sendError(reply, UNSUPPORTED_MEDIA_TYPE.with({ detail: `${request.headers['content-type'] ?? 'A body without a Content-Type'} is not accepted; send application/json or application/x-www-form-urlencoded.` }))
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return sendError(reply, REQUEST_TOO_LARGE.with({ detail: `The limit is ${request.routeOptions.bodyLimit} bytes.` }))
   }
@@ -78,7 +82,9 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   const prefix = (options.prefix ?? '').replace(/\/+$/, '')
   const resources = new Map<string, FormResource<any>>()
   for (const resource of options.resources) {
-    resource.db ??= options.db
+    if (resource.db === undefined) assignedDb.set(resource, resource.db = options.db)
+    // a resource shared by two apps would serve the second from the first one's database
+    else if (assignedDb.has(resource) && assignedDb.get(resource) !== options.db) throw new Error(`fastify-form-resources: resource "${resource.name}" is already served from another app's database; make a new resource for each app.`)
     resources.set(resource.name, resource)
   }
   const get = (name: string): FormResource<any> => {

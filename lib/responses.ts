@@ -68,7 +68,8 @@ export function pageOf (query: Record<string, unknown>, defaultMax: number, cap:
   const start = Number.parseInt(String(query.start ?? '0'), 10)
   const max = Number.parseInt(String(query['max-results'] ?? defaultMax), 10)
   return {
-    start: Number.isFinite(start) && start > 0 ? start : 0,
+    // past 2^53 a number would be bound as a REAL, which SQLite refuses as an OFFSET
+    start: Number.isFinite(start) && start > 0 ? Math.min(start, Number.MAX_SAFE_INTEGER) : 0,
     max: Number.isFinite(max) ? Math.min(Math.max(max, 1), cap) : defaultMax
   }
 }

@@ -18,7 +18,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 const LIST_METHODS: readonly Method[] = ['GET', 'POST']
 const ITEM_METHODS: readonly Method[] = ['GET', 'PUT', 'PATCH', 'DELETE']
 const TUNNELLED = new Set(['PUT', 'PATCH', 'DELETE'])
-const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope }
+const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 409: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope }
 
 /** Whether `method` is allowed; PATCH goes with PUT. */
 function allows (resource: FormResource<any>, method: Method): boolean {
@@ -165,7 +165,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     'list POST': { body: bodySchema(resource.addFormClass?.baseFields ?? resource.formClass.baseFields, false), response: { 201: itemEnvelope(name, item), ...errorResponses } },
     'item GET': { params, querystring: Type.Object(onlyQuery), response: { 200: itemEnvelope(name, item), ...errorResponses } },
     'item PUT': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), ...errorResponses } },
-    'item DELETE': { params, response: { ...errorResponses } }
+    'item DELETE': { params, response: { 204: Type.Null({ description: 'Deleted: an empty body' }), ...errorResponses } }
   }
   schemas['item PATCH'] = schemas['item PUT']
 

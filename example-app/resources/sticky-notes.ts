@@ -4,8 +4,11 @@ import { stickyNotes } from '../db/schema.ts'
 
 export const StickyNoteForm = modelForm(StickyNote, { fields: ['text', 'timestamp'] })
 
-/** /api/sticky-notes/: the same, built with defineResource instead of a subclass. */
-export const stickyNoteResource = defineResource({
+/**
+ * /api/sticky-notes/: the same, built with defineResource instead of a subclass. A function,
+ * because a resource takes the database of the app it is registered in: one per app.
+ */
+export const stickyNoteResource = () => defineResource({
   name: 'stickyNote',
   uriName: 'sticky-notes',
   table: stickyNotes,

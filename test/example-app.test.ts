@@ -1,0 +1,114 @@
+import { join } from 'node:path'
+import t from 'tap'
+import Database from 'better-sqlite3'
+import { INVALID_FORM_DATA, NOT_LOGGED_IN } from 'fastify-form-resources'
+import { buildApp } from '../example-app/app.ts'
+import { failure, itemLinks, url } from './helpers/app.ts'
+
+const DEMO = { authorization: 'Bearer demo' }
+
+async function exampleApp (t: { teardown (fn: () => unknown): void }, options: Parameters<typeof buildApp>[0] = {}) {
+  const app = await buildApp(options)
+  t.teardown(async () => await app.close())
+  return app
+}
+
+t.test('the example app in memory answers an empty author list', async (t) => {
+  const app = await exampleApp(t)
+  const res = await app.inject({ method: 'GET', url: '/api/authors/' })
+  t.equal(res.statusCode, 200)
+  t.strictSame(res.json(), {
+    stat: 'ok',
+    authors: [],
+    total_results: 0,
+    links: { self: { href: url('/api/authors/'), method: 'GET' }, create: { href: url('/api/authors/'), method: 'POST' } }
+  })
+  const notes = await app.inject({ method: 'GET', url: '/api/sticky-notes/' })
+  t.strictSame(notes.json(), {
+    stat: 'ok',
+    stickyNotes: [],
+    total_results: 0,
+    links: { self: { href: url('/api/sticky-notes/'), method: 'GET' }, create: { href: url('/api/sticky-notes/'), method: 'POST' } }
+  })
+  const root = await app.inject({ method: 'GET', url: '/' })
+  t.strictSame(root.json(), { resources: ['/api/authors/', '/api/sticky-notes/'] })
+})
+
+t.test('the example app creates an author with the demo bearer token only', async (t) => {
+  const app = await exampleApp(t)
+  const author = { name: 'Ann Leckie', title: 'MS', birthDate: '1966-03-02' }
+  let res = await app.inject({ method: 'POST', url: '/api/authors/', payload: author })
+  t.equal(res.statusCode, 401)
+  t.same(res.json(), failure(NOT_LOGGED_IN))
+  res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { authorization: 'Bearer wrong' }, payload: author })
+  t.equal(res.statusCode, 401)
+
+  res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
+  t.equal(res.statusCode, 201)
+  t.equal(res.headers.location, url('/api/authors/1/'))
+  t.strictSame(res.json(), { stat: 'ok', author: { id: 1, ...author, links: itemLinks('/api/authors/1/') } })
+
+  res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'Ann Leckie', title: 'DR', birthDate: 'soon' } })
+  t.equal(res.statusCode, 400)
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, {
+    fields: {
+      title: ['Select a valid choice. DR is not one of the available choices.'],
+      birthDate: ['Enter a valid date.'],
+      name: ['Author with this Name already exists.']
+    }
+  }))
+
+  res = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: DEMO, payload: { title: 'MRS' } })
+  t.equal(res.statusCode, 200)
+  t.strictSame(res.json().author, { id: 1, ...author, title: 'MRS', links: itemLinks('/api/authors/1/') })
+  res = await app.inject({ method: 'DELETE', url: '/api/authors/1/' })
+  t.equal(res.statusCode, 401)
+  res = await app.inject({ method: 'DELETE', url: '/api/authors/1/', headers: DEMO })
+  t.equal(res.statusCode, 204)
+  t.strictSame((await app.inject({ method: 'GET', url: '/api/authors/' })).json().authors, [])
+})
+
+t.test('the example app\'s sticky notes carry their timestamp', async (t) => {
+  const app = await exampleApp(t)
+  const before = Math.floor(Date.now() / 1000) * 1000
+  let res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'line one\r\nline two' } })
+  t.equal(res.statusCode, 201)
+  t.equal(res.headers.location, url('/api/sticky-notes/1/'))
+  const note = res.json().stickyNote
+  t.equal(note.text, 'line one\nline two', 'the parse hook normalised the line ends')
+  const stamped = Date.parse(note.timestamp)
+  t.ok(stamped >= before && stamped <= Date.now(), 'the database stamped the note now')
+  t.match(note.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/)
+
+  res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'dated', timestamp: '2024-01-02T03:04:05+01:00' } })
+  t.equal(res.statusCode, 201)
+  t.strictSame(res.json(), { stat: 'ok', stickyNote: { id: 2, timestamp: '2024-01-02T02:04:05.000Z', text: 'dated', links: itemLinks('/api/sticky-notes/2/') } })
+
+  res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: '', timestamp: 'yesterday' } })
+  t.equal(res.statusCode, 400)
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { fields: { text: ['This field is required.'], timestamp: ['Enter a valid date/time.'] } }))
+
+  const list = await app.inject({ method: 'GET', url: '/api/sticky-notes/' })
+  t.equal(list.json().total_results, 2)
+  t.strictSame(list.json().stickyNotes[1], { id: 2, timestamp: '2024-01-02T02:04:05.000Z', text: 'dated', links: itemLinks('/api/sticky-notes/2/') })
+})
+
+t.test('the example app applies its migrations to an on-disk database', async (t) => {
+  const dir = t.testdir()
+  const file = join(dir, 'example.db')
+  const app = await exampleApp(t, { dbFile: file, token: 'secret' })
+  const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { authorization: 'Bearer secret' }, payload: { name: 'Ann Leckie' } })
+  t.equal(res.statusCode, 201)
+  await app.close()
+
+  const sqlite = new Database(file, { readonly: true })
+  t.teardown(() => sqlite.close())
+  t.equal(sqlite.pragma('journal_mode', { simple: true }), 'wal')
+  const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
+  t.strictSame(tables, [{ name: '__drizzle_migrations' }, { name: 'authors' }, { name: 'sticky_notes' }])
+  t.strictSame(sqlite.prepare('SELECT id, name, title, birth_date FROM authors').all(), [{ id: 1, name: 'Ann Leckie', title: null, birth_date: null }])
+
+  const again = await exampleApp(t, { dbFile: file })
+  const list = await again.inject({ method: 'GET', url: '/api/authors/?only-fields=name&only-links=' })
+  t.strictSame(list.json().authors, [{ name: 'Ann Leckie', links: {} }], 'a second start keeps the data and applies nothing twice')
+})
