@@ -45,6 +45,7 @@ function jsonSafe (schema: any): any {
     case 'integer': case 'number': return { type: schema.type }
     case 'string': return { type: 'string', ...(schema.maxLength !== undefined ? { maxLength: schema.maxLength } : {}) }
     case 'boolean': return { type: 'boolean' }
+    case 'null': return { type: 'null' }
     default: return {}
   }
 }
@@ -53,9 +54,10 @@ function jsonSafe (schema: any): any {
 export function itemSchema (table: Table): TSchema {
   const select = createSelectSchema(table) as any
   const properties: Record<string, TSchema> = {}
-  for (const [key, column] of Object.entries<any>(select.properties)) properties[key] = Type.Unsafe(jsonSafe(column))
+  for (const [key, column] of Object.entries<any>(select.properties)) properties[key] = Type.Optional(Type.Unsafe(jsonSafe(column)))
   properties.links = Links
-  return Type.Object(properties)
+  // `serializeObject` may add keys of its own: let them through
+  return Type.Object(properties, { additionalProperties: true })
 }
 
 /** The request body a form accepts, for documentation; `partial` for updates, where every field is optional. */
