@@ -3,6 +3,7 @@
  * from an HTML form becomes the value that is stored.
  */
 import type { Field } from './fields.ts'
+import { ValidationError } from './errors.ts'
 
 const INTEGER = /^[+-]?\d+(?:\.0*)?$/
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
@@ -75,6 +76,7 @@ export function toPython (field: Field, raw: unknown): unknown {
       if (typeof raw !== 'string') return raw
       try { return JSON.parse(raw) } catch { throw field.error('invalid') }
     }
+    case 'array': return toArray(field, raw)
     case 'foreignKey': {
       const key = field.options.keyField
       if (key === undefined) return raw
@@ -102,6 +104,27 @@ function toBoolean (field: Field, raw: unknown): boolean | null {
     if (FALSE.has(value)) return value === '' && field.options.nullable === true ? null : false
   }
   throw field.error('invalid')
+}
+
+/** Django's `SimpleArrayField.to_python`: every item cleaned by the item field, every failing item reported. */
+function toArray (field: Field, raw: unknown): unknown[] {
+  const items = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(',') : undefined
+  if (items === undefined) throw field.error('invalidList')
+  const item = field.options.itemField
+  if (item === undefined) return items
+  const values: unknown[] = []
+  const errors: string[] = []
+  items.forEach((value, index) => {
+    try {
+      values.push(item.clean(value))
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      const prefix = field.error('itemInvalid', { nth: index + 1 }).message
+      for (const message of error.messages) errors.push(`${prefix} ${message}`)
+    }
+  })
+  if (errors.length > 0) throw new ValidationError(errors)
+  return values
 }
 
 function validDay (year: number, month: number, day: number): boolean {
@@ -153,6 +176,11 @@ function codePoints (value: string): number {
 /** Checks the field's length, range, digit and choice limits on a converted value. */
 export function checkLimits (field: Field, value: unknown): void {
   const { maxLength, minLength, maxValue, minValue, maxDigits, decimalPlaces } = field.options
+  if (field.kind === 'array' && Array.isArray(value)) {
+    if (maxLength !== undefined && value.length > maxLength) throw field.error('maxLength', { limit_value: maxLength, show_value: value.length })
+    if (minLength !== undefined && value.length < minLength) throw field.error('minLength', { limit_value: minLength, show_value: value.length })
+    return
+  }
   if (field.choiceValues !== undefined && !field.choiceValues.has(String(value))) throw field.error('invalidChoice', { value: String(value) })
   if (typeof value === 'string') {
     // UTF-16 length is an upper bound of Django's len(), so code points are counted only near the limit
@@ -177,7 +205,8 @@ export function checkLimits (field: Field, value: unknown): void {
 function checkDigits (field: Field, value: string, maxDigits?: number, decimalPlaces?: number): void {
   const [whole, fraction = ''] = value.replace(/^-/, '').split('.')
   const wholeDigits = whole === '0' ? 0 : whole.length
-  const decimals = fraction.replace(/0+$/, '').length
+  // as Django's Decimal: written zeros count ("1.50" has two decimal places)
+  const decimals = fraction.length
   if (maxDigits !== undefined && wholeDigits + decimals > maxDigits) throw field.error('maxDigits', { max: maxDigits })
   if (decimalPlaces !== undefined && decimals > decimalPlaces) throw field.error('maxDecimalPlaces', { max: decimalPlaces })
   if (maxDigits !== undefined && decimalPlaces !== undefined && wholeDigits > maxDigits - decimalPlaces) {

@@ -34,11 +34,17 @@ export interface FieldOptions {
   exists?: (value: unknown) => Promise<boolean>
   /** foreignKey: the field that converts the key (the referenced column's kind). */
   keyField?: Field
+  /**
+   * array: the field that cleans each item (Django's `SimpleArrayField(base_field)`); an item's
+   * error reads `Item 2 in the array did not validate: Enter a whole number.` `maxLength` and
+   * `minLength` then count items. A string is split at commas, as an HTML form sends it.
+   */
+  itemField?: Field
 }
 
 export type FieldKind =
   | 'string' | 'email' | 'url' | 'slug' | 'choice' | 'integer' | 'number' | 'decimal' | 'boolean'
-  | 'date' | 'datetime' | 'time' | 'uuid' | 'json' | 'foreignKey'
+  | 'date' | 'datetime' | 'time' | 'uuid' | 'json' | 'foreignKey' | 'array'
 
 const EMPTY = (value: unknown): boolean =>
   value === undefined || value === null || value === '' ||
@@ -94,7 +100,7 @@ export class Field {
       if (this.required) throw this.error('required')
       return this.options.nullable === true ? null : (this.kind === 'string' && typeof raw === 'string' ? '' : undefined)
     }
-    const value = convert.toPython(this, raw)
+    let value = convert.toPython(this, raw)
     // JSON's null is no value, as Django's JSONField finds None empty
     if (value === null && this.kind === 'json' && this.required) throw this.error('required')
     if (this.kind === 'boolean') {
@@ -105,6 +111,8 @@ export class Field {
       if (this.required && value === false) throw this.error('required')
     }
     convert.checkLimits(this, value)
+    // a decimal is checked as written, then stored in its mode: number or bigint
+    if (this.kind === 'decimal' && this.options.mode !== undefined) value = this.options.mode === 'bigint' ? BigInt(String(value).replace(/\.0*$/, '')) : Number(value)
     const validators = this.options.validators
     if (validators !== undefined) for (const validator of validators) validator(value)
     return value
@@ -131,6 +139,7 @@ export class Field {
       case 'boolean': schema = Type.Boolean(meta); break
       case 'json': schema = Type.Unknown(meta); break
       case 'foreignKey': schema = this.options.keyField !== undefined ? { ...this.options.keyField.schema(), ...meta } : Type.Unknown(meta); break
+      case 'array': schema = Type.Array(this.options.itemField?.schema() ?? Type.Unknown(), { ...meta, ...(maxLength !== undefined ? { maxItems: maxLength } : {}) }); break
       default: {
         const format = STRING_FORMATS[this.kind]
         schema = Type.String({
@@ -180,5 +189,6 @@ export const fields = {
   time: kind('time'),
   uuid: kind('uuid'),
   json: kind('json'),
-  foreignKey: kind('foreignKey')
+  foreignKey: kind('foreignKey'),
+  array: kind('array')
 }

@@ -7,7 +7,7 @@
 export type MessageKey =
   | 'required' | 'invalid' | 'invalidChoice' | 'maxLength' | 'minLength' | 'maxValue' | 'minValue'
   | 'maxDigits' | 'maxDecimalPlaces' | 'maxWholeDigits' | 'unique' | 'uniqueTogether'
-  | 'invalidPkValue' | 'invalidList' | 'nullCharactersNotAllowed'
+  | 'invalidPkValue' | 'invalidList' | 'nullCharactersNotAllowed' | 'itemInvalid'
 
 /** Messages by key; a field, a form or a model may give its own for any key. */
 export type ErrorMessages = Partial<Record<MessageKey, string>>
@@ -52,7 +52,23 @@ const DEFAULTS: Record<string, string | Plural> = {
   uniqueTogether: '%(model_name)s with this %(field_labels)s already exists.',
   invalidPkValue: '“%(pk)s” is not a valid value.',
   invalidList: 'Enter a list of values.',
-  nullCharactersNotAllowed: 'Null characters are not allowed.'
+  nullCharactersNotAllowed: 'Null characters are not allowed.',
+  // an array's item error follows this prefix, as Django's SimpleArrayField
+  itemInvalid: 'Item %(nth)s in the array did not validate:'
+}
+
+// an array's length limits count items (Django's ArrayMaxLengthValidator, ArrayMinLengthValidator)
+const ARRAY_DEFAULTS: Record<string, Plural> = {
+  maxLength: [
+    'List contains %(show_value)d item, it should contain no more than %(limit_value)d.',
+    'List contains %(show_value)d items, it should contain no more than %(limit_value)d.',
+    'show_value'
+  ],
+  minLength: [
+    'List contains %(show_value)d item, it should contain no fewer than %(limit_value)d.',
+    'List contains %(show_value)d items, it should contain no fewer than %(limit_value)d.',
+    'show_value'
+  ]
 }
 
 const MODEL_CHOICE = 'Select a valid choice. That choice is not one of the available choices.'
@@ -96,7 +112,7 @@ export function pickMessage (key: string, layers: ReadonlyArray<Partial<Record<s
   }
   if (key === 'invalid') return INVALID_BY_KIND[kind] ?? INVALID_BY_KIND.string
   if (key === 'invalidChoice' && kind === 'foreignKey') return MODEL_CHOICE
-  const fallback = DEFAULTS[key]
+  const fallback = (kind === 'array' ? ARRAY_DEFAULTS[key] : undefined) ?? DEFAULTS[key]
   if (fallback === undefined) return key
   if (typeof fallback === 'string') return fallback
   const [one, other, by] = fallback

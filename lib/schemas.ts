@@ -31,7 +31,9 @@ function jsonSafe (schema: any): any {
     const nullable = branches.some((b: any) => b.type === 'null')
     const rest = branches.filter((b: any) => b.type !== 'null')
     if (rest.length === 1 && typeof rest[0].type === 'string' && rest[0].type !== 'object' && rest[0].type !== 'array') {
-      return nullable ? { ...rest[0], type: [rest[0].type, 'null'] } : rest[0]
+      if (!nullable) return rest[0]
+      // a bigint reaches the serializer's string coercion only under `nullable`; a type list would refuse it
+      return schema.anyOf.some((b: any) => b.type === 'bigint') ? { ...rest[0], nullable: true } : { ...rest[0], type: [rest[0].type, 'null'] }
     }
     if (rest.every((b: any) => b.const !== undefined && b.type === 'string')) {
       return { type: nullable ? ['string', 'null'] : 'string', enum: rest.map((b: any) => b.const) }

@@ -2,6 +2,8 @@ import { and, asc, count, eq, getTableName, is, ne, SQL, sql, type Column, type 
 import { describe } from './describe.ts'
 import type { Adapter, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
+let sequence = 0
+
 /** A prepared Drizzle statement of either dialect. */
 export interface Prepared {
   all?: (params?: Record<string, unknown>) => unknown
@@ -27,11 +29,12 @@ export abstract class BaseAdapter implements Adapter {
   abstract violation (error: unknown, table: Table): Violation | undefined
 
   /** Returns the statement cached under `key` for `table`, preparing it on first use. */
-  protected prepared (table: Table, key: string, build: () => Prepared): Prepared {
+  protected prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
     let cache = this.statements.get(table)
     if (cache === undefined) this.statements.set(table, cache = new Map())
     let statement = cache.get(key)
-    if (statement === undefined) cache.set(key, statement = build())
+    // PostgreSQL keeps named statements per connection: a name must never stand for two texts in one process
+    if (statement === undefined) cache.set(key, statement = build(`ffr${++sequence}_${getTableName(table).slice(0, 24)}_${key.replace(/\W/g, '_').slice(0, 24)}`))
     return statement
   }
 
@@ -46,18 +49,18 @@ export abstract class BaseAdapter implements Adapter {
 
   async get (table: Table, key: unknown): Promise<Row | undefined> {
     const pk = this.pkColumn(table)
-    const statement = this.prepared(table, 'get', () => this.db.select().from(table).where(eq(pk, sql.placeholder('key'))).limit(1).prepare(`${getTableName(table)}_get`))
+    const statement = this.prepared(table, 'get', (name) => this.db.select().from(table).where(eq(pk, sql.placeholder('key'))).limit(1).prepare(name))
     return (await this.run(statement, { key: pk.mapToDriverValue(key) }))[0]
   }
 
   async list (table: Table, offset: number, limit: number): Promise<Row[]> {
     const pk = this.pkColumn(table)
-    const statement = this.prepared(table, 'list', () => this.db.select().from(table).orderBy(asc(pk)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(`${getTableName(table)}_list`))
+    const statement = this.prepared(table, 'list', (name) => this.db.select().from(table).orderBy(asc(pk)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(name))
     return await this.run(statement, { offset, limit })
   }
 
   async count (table: Table): Promise<number> {
-    const statement = this.prepared(table, 'count', () => this.db.select({ n: count() }).from(table).prepare(`${getTableName(table)}_count`))
+    const statement = this.prepared(table, 'count', (name) => this.db.select({ n: count() }).from(table).prepare(name))
     const [row] = await this.run(statement, {})
     return Number(row.n)
   }
@@ -65,10 +68,10 @@ export abstract class BaseAdapter implements Adapter {
   async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
     const info = this.describe(table)
     const cacheKey = `exists:${keys.join(',')}:${exclude === undefined ? '' : 'x'}`
-    const statement = this.prepared(table, cacheKey, () => {
+    const statement = this.prepared(table, cacheKey, (name) => {
       const where: SQL[] = keys.map((key, i) => eq(info.columns[key], sql.placeholder(`v${i}`)))
       if (exclude !== undefined) where.push(ne(info.columns[info.primaryKey], sql.placeholder('exclude')))
-      return this.db.select({ one: sql`1` }).from(table).where(and(...where)).limit(1).prepare(`${info.name}_${cacheKey.replace(/\W/g, '_')}`)
+      return this.db.select({ one: sql`1` }).from(table).where(and(...where)).limit(1).prepare(name)
     })
     const params: Record<string, unknown> = {}
     keys.forEach((key, i) => { params[`v${i}`] = info.columns[key].mapToDriverValue(values[i]) })

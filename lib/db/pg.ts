@@ -1,0 +1,160 @@
+import { is, type Column, type Table } from 'drizzle-orm'
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
+import { fields, type Field } from '../fields.ts'
+import { BaseAdapter, type Prepared } from './base.ts'
+import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
+import type { Row, Violation, WriteOp } from './types.ts'
+
+const SMALLINT = { minValue: -32768, maxValue: 32767 }
+const INTEGER = { minValue: -2147483648, maxValue: 2147483647 }
+const SAFE = { minValue: Number.MIN_SAFE_INTEGER, maxValue: Number.MAX_SAFE_INTEGER }
+const INT64 = { minValue: -(2n ** 63n), maxValue: 2n ** 63n - 1n }
+// float4's largest finite value: beyond it PostgreSQL refuses the value ("out of range for type real")
+const REAL = { minValue: -3.4028234663852886e38, maxValue: 3.4028234663852886e38 }
+const SERIAL_KINDS = new Set(['PgSmallSerial', 'PgSerial', 'PgBigSerial53', 'PgBigSerial64'])
+
+const textField = (c: any, maxLength?: number): Field => c.enumValues !== undefined
+  ? fields.choice({ choices: c.enumValues, maxLength })
+  : fields.string({ maxLength })
+// numeric(p) is numeric(p, 0); a bare numeric has no limits
+const digits = (c: any): { maxDigits?: number, decimalPlaces?: number } => ({
+  maxDigits: c.precision,
+  decimalPlaces: c.scale ?? (c.precision !== undefined ? 0 : undefined)
+})
+
+/** PostgreSQL column kinds (Drizzle's `columnType`) → form fields. */
+const kinds: Dialect['kinds'] = {
+  PgVarchar: (c) => textField(c, c.length),
+  PgText: (c) => textField(c),
+  // char without a length is char(1)
+  PgChar: (c) => textField(c, c.length ?? 1),
+  PgSmallInt: () => fields.integer(SMALLINT),
+  PgInteger: () => fields.integer(INTEGER),
+  PgBigInt53: () => fields.integer(SAFE),
+  PgBigInt64: () => fields.integer({ mode: 'bigint', ...INT64 }),
+  // serial kinds never enter a form (isAutoIncrement); their field reads an id from a URL
+  PgSmallSerial: () => fields.integer(SMALLINT),
+  PgSerial: () => fields.integer(INTEGER),
+  PgBigSerial53: () => fields.integer(SAFE),
+  PgBigSerial64: () => fields.integer({ mode: 'bigint', ...INT64 }),
+  PgReal: () => fields.number(REAL),
+  PgDoublePrecision: () => fields.number(),
+  PgNumeric: (c) => fields.decimal(digits(c)),
+  PgNumericNumber: (c) => fields.decimal({ ...digits(c), mode: 'number' }),
+  PgNumericBigInt: (c) => fields.decimal({ ...digits(c), decimalPlaces: 0, mode: 'bigint' }),
+  PgBoolean: () => fields.boolean(),
+  PgDate: () => fields.date({ mode: 'date' }),
+  PgDateString: () => fields.date(),
+  PgTime: () => fields.time(),
+  PgTimestamp: () => fields.datetime({ mode: 'date' }),
+  PgTimestampString: () => fields.datetime({ mode: 'string' }),
+  PgUUID: () => fields.uuid(),
+  PgJson: () => fields.json(),
+  PgJsonb: () => fields.json(),
+  PgEnumColumn: (c) => fields.choice({ choices: c.enumValues }),
+  PgEnumObjectColumn: (c) => fields.choice({ choices: c.enumValues }),
+  // `.array(size)`: each item is cleaned by its column kind's field; the size limits the length
+  PgArray: (c) => fields.array({ itemField: itemField(c), ...(typeof c.size === 'number' ? { maxLength: c.size } : {}) })
+}
+
+function itemField (array: any): Field {
+  const item: Column = array.baseColumn
+  const make = kinds[item.columnType]
+  if (make === undefined) throw new Error(`fastify-form-resources: no form field for the items of array column "${array.name as string}" (${item.columnType}); declare the field on the form.`)
+  return make(item)
+}
+
+registerDialect({
+  owns: (table) => is(table, PgTable),
+  tableConfig: (table) => getTableConfig(table as PgTable) as unknown as TableConfig,
+  kinds,
+  isAutoIncrement: (column: Column) => SERIAL_KINDS.has(column.columnType)
+})
+
+/** SQLSTATE → violation kind. Class 22 (a value out of the column's range or form) is reported as `check`. */
+const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
+  23505: 'unique',
+  23503: 'foreignKey',
+  23502: 'notNull',
+  23514: 'check'
+}
+
+// PostgreSQL cuts identifiers to 63 bytes: a long Drizzle name is reported cut
+const NAMEDATALEN = 63
+function cut (name: string): string {
+  while (Buffer.byteLength(name) > NAMEDATALEN) name = name.slice(0, -1)
+  return name
+}
+
+/**
+ * PostgreSQL through any asynchronous Drizzle driver (node-postgres `drizzle(pool)`, PGlite).
+ * Reads and single writes are named prepared statements, each its own transaction; several
+ * writes run in `db.transaction()`, on one connection, with statements built on it.
+ */
+export class PgAdapter extends BaseAdapter {
+  readonly dialect = 'postgresql' as const
+  private readonly constraintNames = new WeakMap<Table, Map<string, readonly string[]>>()
+
+  protected async run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]> {
+    return await statement.execute!(params) as Row[]
+  }
+
+  async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
+    if (ops.length === 1) return [await this.runOp(undefined, ops[0], [])]
+    return await this.db.transaction(async (tx: unknown) => {
+      const done: Array<Row | undefined> = []
+      for (const op of ops) done.push(await this.runOp(tx, op, done as Row[]))
+      return done
+    })
+  }
+
+  /** Runs one write: a cached prepared statement on the pool, or a statement built on `tx`. */
+  private async runOp (tx: any, op: WriteOp, done: Row[]): Promise<Row | undefined> {
+    const execute = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> => {
+      const rows = tx === undefined
+        ? await this.run(this.prepared(op.table, key, (name) => build(this.db).prepare(name)), params)
+        : await build(tx).execute(params) as Row[]
+      return rows[0]
+    }
+    if (op.op === 'delete') {
+      return await execute('delete', (db) => this.deleteQuery(db, op.table), { __key: this.pkColumn(op.table).mapToDriverValue(op.key) })
+    }
+    const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
+    const keys = Object.keys(values).filter((key) => values[key] !== undefined)
+    const params: Record<string, unknown> = {}
+    for (const key of keys) params[key] = values[key]
+    if (op.op === 'insert') return await execute(`insert:${keys.join(',')}`, (db) => this.insertQuery(db, op.table, keys), params)
+    if (keys.length === 0) return undefined
+    params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
+    return await execute(`update:${keys.join(',')}`, (db) => this.updateQuery(db, op.table, keys), params)
+  }
+
+  /**
+   * Reads a violation out of a node-postgres or PGlite error (inside Drizzle's `DrizzleQueryError`):
+   * the columns by constraint name, else by the "Key (a, b)=(...)" detail, else by the error's column.
+   */
+  violation (error: unknown, table: Table): Violation | undefined {
+    let cause = error as { code?: unknown, cause?: unknown, constraint?: string, detail?: string, column?: string } | undefined
+    while (cause !== undefined && cause !== null && typeof cause.code !== 'string' && cause.cause !== undefined) cause = cause.cause as typeof cause
+    const code = cause?.code
+    if (typeof code !== 'string' || code.length !== 5) return undefined
+    const kind = CONSTRAINT_KINDS[code] ?? (code.startsWith('22') ? 'check' : undefined)
+    if (kind === undefined || cause === undefined) return undefined
+    const named = cause.constraint !== undefined ? this.constraintsOf(table).get(cause.constraint) : undefined
+    if (named !== undefined) return { kind, columns: named }
+    const listed = /^Key \((.+?)\)=\(/.exec(cause.detail ?? '')?.[1].split(', ') ?? (cause.column !== undefined ? [cause.column] : [])
+    const byName = new Map(Object.entries(describe(table).columns).map(([key, column]) => [column.name, key]))
+    const columns = listed.map((name) => byName.get(name.replace(/^"|"$/g, '').replace(/""/g, '"')))
+    return columns.length > 0 && columns.every((key) => key !== undefined) ? { kind, columns: columns as string[] } : { kind }
+  }
+
+  /** The table's constraint names as PostgreSQL reports them: cut to 63 bytes. */
+  private constraintsOf (table: Table): Map<string, readonly string[]> {
+    let names = this.constraintNames.get(table)
+    if (names === undefined) {
+      names = new Map([...describe(table).constraints].map(([name, keys]) => [cut(name), keys]))
+      this.constraintNames.set(table, names)
+    }
+    return names
+  }
+}
