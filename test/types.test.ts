@@ -27,21 +27,21 @@ class AuthorResource extends FormResource<typeof authors> {
   table = authors
   formClass = AuthorForm
 }
-const noted = defineResource({
+export const noted = defineResource({
   name: 'note',
   table: authors,
   formClass: AuthorForm,
   parse: { name: (value) => String(value).trim() }
 })
 
-type _FormClass = Expect<Equal<typeof AuthorForm, ModelFormClass<typeof authors>>>
-type _Save = Expect<Equal<Awaited<ReturnType<ModelForm<typeof authors>['save']>>, Author>>
-type _Cleaned = Expect<Equal<ModelForm<typeof authors>['cleanedData']['title'], 'MR' | 'MRS' | 'MS' | null | undefined>>
-type _Errors = Expect<Equal<ModelForm<typeof authors>['errors'], ErrorDict>>
-type _GetObject = Expect<Equal<Awaited<ReturnType<AuthorResource['getObject']>>, Author | undefined>>
-type _Handle = Expect<Equal<Awaited<ReturnType<AuthorResource['handleFormRequest']>>, FormResult<typeof authors>>>
-type _Defined = Expect<Equal<typeof noted, FormResource<typeof authors>>>
-type _Decorator = Expect<Equal<FastifyInstance['formResources'], FormResourcesDecorator>>
+export type _FormClass = Expect<Equal<typeof AuthorForm, ModelFormClass<typeof authors>>>
+export type _Save = Expect<Equal<Awaited<ReturnType<ModelForm<typeof authors>['save']>>, Author>>
+export type _Cleaned = Expect<Equal<ModelForm<typeof authors>['cleanedData']['title'], 'MR' | 'MRS' | 'MS' | null | undefined>>
+export type _Errors = Expect<Equal<ModelForm<typeof authors>['errors'], ErrorDict>>
+export type _GetObject = Expect<Equal<Awaited<ReturnType<AuthorResource['getObject']>>, Author | undefined>>
+export type _Handle = Expect<Equal<Awaited<ReturnType<AuthorResource['handleFormRequest']>>, FormResult<typeof authors>>>
+export type _Defined = Expect<Equal<typeof noted, FormResource<typeof authors>>>
+export type _Decorator = Expect<Equal<FastifyInstance['formResources'], FormResourcesDecorator>>
 
 t.test('an unknown column is refused by the compiler and at startup', async (t) => {
   // @ts-expect-error fields are keyed by the table's columns
