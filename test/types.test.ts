@@ -41,7 +41,9 @@ export type _Errors = Expect<Equal<ModelForm<typeof authors>['errors'], ErrorDic
 export type _GetObject = Expect<Equal<Awaited<ReturnType<AuthorResource['getObject']>>, Author | undefined>>
 export type _Handle = Expect<Equal<Awaited<ReturnType<AuthorResource['handleFormRequest']>>, FormResult<typeof authors>>>
 export type _Defined = Expect<Equal<typeof noted, FormResource<typeof authors>>>
-export type _Decorator = Expect<Equal<FastifyInstance['formResources'], FormResourcesDecorator>>
+// lib/ and dist/ both declare the decorator in this project, so it is pinned by its members
+export type _Decorator = Expect<Equal<keyof FastifyInstance['formResources'], keyof FormResourcesDecorator>>
+export type _ListUrl = Expect<Equal<FastifyInstance['formResources']['listUrl'], (name: string) => string>>
 
 t.test('an unknown column is refused by the compiler and at startup', async (t) => {
   // @ts-expect-error fields are keyed by the table's columns
