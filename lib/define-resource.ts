@@ -16,6 +16,7 @@ export interface ResourceDefinition<TTable extends Table> {
   maxResultsDefault?: number
   maxResultsCap?: number
   db?: unknown
+  versionColumn?: ColumnKey<TTable>
   hasAccessPermissions?: (request: FastifyRequest, instance: InferSelectModel<TTable>) => boolean | Promise<boolean>
   hasListAccessPermissions?: (request: FastifyRequest) => boolean | Promise<boolean>
   hasModifyPermissions?: (request: FastifyRequest, instance?: InferSelectModel<TTable>) => boolean | Promise<boolean>

@@ -94,6 +94,16 @@ export class ObjectDoesNotExist extends Error {
   }
 }
 
+/** Thrown by a write whose precondition (`If-Match`) no longer holds; carries the row as it is now. */
+export class PreconditionFailedError extends Error {
+  readonly current: Record<string, unknown>
+  constructor (current: Record<string, unknown>) {
+    super('The item has changed since it was read.')
+    this.name = 'PreconditionFailedError'
+    this.current = current
+  }
+}
+
 /** Adds `more` to `errors` in place, appending to the lists of fields already there. */
 export function mergeErrors (errors: ErrorDict, more: ErrorDict): ErrorDict {
   for (const [field, list] of Object.entries(more)) (errors[field] ??= []).push(...list)

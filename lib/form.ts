@@ -4,7 +4,7 @@ import type { Field } from './fields.ts'
 import { buildMeta, type FormMeta, type ModelFormOptions } from './form-options.ts'
 import { pickMessage } from './messages.ts'
 import { toModel, type Model } from './model.ts'
-import { createAdapter, type Adapter, type Row, type WriteOp } from './db/index.ts'
+import { createAdapter, type Adapter, type Precondition, type Row, type WriteOp } from './db/index.ts'
 
 export type { ModelFormOptions, ColumnKey } from './form-options.ts'
 
@@ -24,6 +24,10 @@ export interface FormArgs<TTable extends Table = Table> {
 /** `save()` options: `commit: false` returns the unsaved row and writes nothing. */
 export interface SaveOptions {
   commit?: boolean
+  /** Update or nothing: the row must still satisfy this when it is written (an `If-Match`), else `PreconditionFailedError`. */
+  precondition?: Precondition
+  /** A version column to add 1 to on update, in the same statement. */
+  versionColumn?: string
 }
 
 /**
@@ -150,9 +154,10 @@ export class ModelForm<TTable extends Table = Table> {
    * Inserts the row, or updates the instance's row in the form's columns only, in one
    * transaction. Returns the row as stored. Throws `ValidationError` (and files it in
    * `errors`) when the database refuses a value, such as a concurrent duplicate;
-   * `ObjectDoesNotExist` when the instance's row is gone; an `Error` for an invalid form.
+   * `ObjectDoesNotExist` when the instance's row is gone; `PreconditionFailedError` when a
+   * `precondition` no longer holds; an `Error` for an invalid form.
    */
-  async save ({ commit = true }: SaveOptions = {}): Promise<InferSelectModel<TTable>> {
+  async save ({ commit = true, precondition, versionColumn }: SaveOptions = {}): Promise<InferSelectModel<TTable>> {
     if (!(await this.isValid())) {
       throw new Error(`The ${this.meta.model.verboseName} could not be ${this.instance === undefined ? 'created' : 'changed'} because the data didn't validate.`)
     }
@@ -161,8 +166,8 @@ export class ModelForm<TTable extends Table = Table> {
     const { info } = this.meta
     const op: WriteOp = this.instance === undefined
       ? { op: 'insert', table: info.table, values }
-      : { op: 'update', table: info.table, key: (this.instance as Row)[info.primaryKey], values }
-    if (op.op === 'update' && Object.keys(values).length === 0) return this.instance!
+      : { op: 'update', table: info.table, key: (this.instance as Row)[info.primaryKey], values, expect: precondition, bump: versionColumn }
+    if (op.op === 'update' && Object.keys(values).length === 0 && precondition === undefined && versionColumn === undefined) return this.instance!
     let row: Row | undefined
     try {
       [row] = await this.adapter.write([op])

@@ -13,7 +13,7 @@ export { FormResource, type HttpMethod, type ParseHook, type StepContext, type F
 export { defineResource, type ResourceDefinition } from './define-resource.ts'
 export { formatMessage, type ErrorMessages, type MessageKey } from './messages.ts'
 export {
-  WebAPIError, ValidationError, ObjectDoesNotExist, NON_FIELD_ERRORS, type ErrorDict, type ValidationMessages,
+  WebAPIError, ValidationError, ObjectDoesNotExist, PreconditionFailedError, NON_FIELD_ERRORS, type ErrorDict, type ValidationMessages,
   DOES_NOT_EXIST, PERMISSION_DENIED, INVALID_ATTRIBUTE, NOT_LOGGED_IN, LOGIN_FAILED, INVALID_FORM_DATA,
   MISSING_ATTRIBUTE, DUPLICATE_ITEM, RATE_LIMIT_EXCEEDED, MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE,
   REQUEST_TOO_LARGE, PRECONDITION_FAILED, METHOD_NOT_ALLOWED, ITEM_IN_USE, SERVER_ERROR

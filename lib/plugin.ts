@@ -52,11 +52,21 @@ function checkOptions (options: FormResourcesOptions): void {
     if (names.has(`name:${resource.name}`)) throw new Error(`fastify-form-resources: two resources are named "${resource.name}"; give one another \`name\`.`)
     names.add(resource.urlName).add(`name:${resource.name}`)
     describe(resource.table)
+    checkVersionColumn(resource)
   }
 }
 
 /** The database the plugin gave each resource registered without one. */
 const assignedDb = new WeakMap<FormResource<any>, unknown>()
+
+function checkVersionColumn (resource: FormResource<any>): void {
+  const version = resource.versionColumn
+  if (version === undefined) return
+  if (!(version in describe(resource.table).columns)) throw new Error(`fastify-form-resources: resource "${resource.name}" names versionColumn "${version}", which is not a column of its table.`)
+  for (const form of [resource.formClass, resource.addFormClass]) {
+    if (form !== undefined && version in form.baseFields) throw new Error(`fastify-form-resources: resource "${resource.name}": the version column "${version}" must not be a form field; leave it out of \`fields\` or describe it \`editable: false\`.`)
+  }
+}
 
 /** Answers the plugin's own failures (bad bodies, unexpected errors) in the envelope. */
 function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {

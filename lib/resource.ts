@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { INVALID_FORM_DATA, mergeErrors, ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
-import type { ModelForm, ModelFormClass } from './form.ts'
+import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
 import { createAdapter, describe, type Adapter, type Row } from './db/index.ts'
 
 /** The methods a resource can allow; PATCH is allowed with PUT. */
@@ -31,7 +31,7 @@ export interface CreateFormArgs<TTable extends Table> extends StepContext {
 
 /** Arguments of `handleFormRequest`. */
 export interface HandleFormRequestArgs<TTable extends Table> extends CreateFormArgs<TTable> {
-  saveKwargs?: Record<string, unknown>
+  saveKwargs?: SaveOptions
 }
 
 /**
@@ -57,6 +57,8 @@ export class FormResource<TTable extends Table = Table> {
   maxResultsCap = 200
   /** The Drizzle database: from the constructor, or the plugin's `db` when registered. */
   db?: unknown
+  /** A column the database adds 1 to on every update (optimistic concurrency); never in the form. */
+  versionColumn?: string
 
   constructor ({ db }: { db?: unknown } = {}) {
     if (db !== undefined) this.db = db
@@ -121,9 +123,12 @@ export class FormResource<TTable extends Table = Table> {
     return new FormClass({ db: this.db, data: formData, files, instance, request, ...formKwargs })
   }
 
-  /** Saves a valid form (djblets' `save_form`) and returns the row; may throw `ValidationError`. */
-  async saveForm (form: ModelForm<TTable>, { saveKwargs }: { saveKwargs?: Record<string, unknown> } & StepContext = {}): Promise<InferSelectModel<TTable>> {
-    return await form.save(saveKwargs)
+  /**
+   * Saves a valid form (djblets' `save_form`), bumping `versionColumn` on update, and returns
+   * the row; may throw `ValidationError`, `ObjectDoesNotExist` or `PreconditionFailedError`.
+   */
+  async saveForm (form: ModelForm<TTable>, { saveKwargs }: { saveKwargs?: SaveOptions } & StepContext = {}): Promise<InferSelectModel<TTable>> {
+    return await form.save(this.versionColumn === undefined ? saveKwargs : { versionColumn: this.versionColumn, ...saveKwargs })
   }
 
   /**

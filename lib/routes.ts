@@ -7,11 +7,11 @@ import { Type } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
 import {
   DOES_NOT_EXIST, ITEM_IN_USE, MALFORMED_BODY, METHOD_NOT_ALLOWED, NOT_LOGGED_IN, ObjectDoesNotExist,
-  PERMISSION_DENIED, PRECONDITION_FAILED, ValidationError, WebAPIError
+  PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
 } from './errors.ts'
 import { absoluteUrl, etagMatches, etagOf, onlyList, pageOf, sendError, trimItem, type Link } from './responses.ts'
 import { bodySchema, ErrorEnvelope, itemEnvelope, itemSchema, listEnvelope } from './schemas.ts'
-import { describe, fieldFor, type Row } from './db/index.ts'
+import { describe, fieldFor, type Precondition, type Row } from './db/index.ts'
 import type { FormResource, HttpMethod } from './resource.ts'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -78,11 +78,15 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   }
   const preconditionFails = (request: FastifyRequest, reply: FastifyReply, row: Row): boolean => {
     const ifMatch = request.headers['if-match']
-    if (ifMatch === undefined) return false
-    const etag = etagOf(row)
-    if (etagMatches(ifMatch, etag)) return false
-    sendError(reply.header('ETag', etag), PRECONDITION_FAILED)
+    if (ifMatch === undefined || etagMatches(ifMatch, etagOf(row))) return false
+    sendStale(reply, row)
     return true
+  }
+  const sendStale = (reply: FastifyReply, current: Row): FastifyReply => sendError(reply.header('ETag', etagOf(current)), PRECONDITION_FAILED)
+  /** The `If-Match` as a precondition the write checks again on the locked row, or `undefined`. */
+  const expectation = (request: FastifyRequest): Precondition | undefined => {
+    const ifMatch = request.headers['if-match']
+    return ifMatch === undefined ? undefined : (current) => etagMatches(ifMatch, etagOf(current))
   }
 
   const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
@@ -122,11 +126,13 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (!(await resource.hasModifyPermissions(request, row as never))) return sendPermissionError(request, reply)
       if (preconditionFails(request, reply, row)) return reply
       const { _method: _, ...fields } = data
+      const precondition = expectation(request)
       let result
       try {
-        result = await resource.handleFormRequest({ request, data: fields, instance: row as never })
+        result = await resource.handleFormRequest({ request, data: fields, instance: row as never, saveKwargs: precondition === undefined ? undefined : { precondition } })
       } catch (error) {
         if (error instanceof ObjectDoesNotExist) return sendError(reply, DOES_NOT_EXIST)
+        if (error instanceof PreconditionFailedError) return sendStale(reply, error.current)
         throw error
       }
       const [status, payload] = result
@@ -139,12 +145,16 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (row === undefined) return reply
       if (!(await resource.hasDeletePermissions(request, row as never))) return sendPermissionError(request, reply)
       if (preconditionFails(request, reply, row)) return reply
+      let deleted: Row | undefined
       try {
-        await resource.adapter.write([{ op: 'delete', table, key: row[info.primaryKey] }])
+        [deleted] = await resource.adapter.write([{ op: 'delete', table, key: row[info.primaryKey], expect: expectation(request) }])
       } catch (error) {
+        if (error instanceof PreconditionFailedError) return sendStale(reply, error.current)
         if (resource.adapter.violation(error, table)?.kind === 'foreignKey') return sendError(reply, ITEM_IN_USE)
         throw error
       }
+      // deleted by someone else since it was read
+      if (deleted === undefined) return sendError(reply, DOES_NOT_EXIST)
       return reply.code(204).send()
     },
     // an HTML form can only GET or POST: `_method` in its fields says what it means

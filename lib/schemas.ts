@@ -16,8 +16,7 @@ export const Links = Type.Record(Type.String(), Link)
 export const ErrorEnvelope = Type.Object({
   stat: Type.Literal('fail'),
   err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String(), detail: Type.Optional(Type.String()) }),
-  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
-  etag: Type.Optional(Type.String())
+  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String())))
 })
 
 /**

@@ -1,8 +1,16 @@
 import { and, asc, count, eq, getTableName, is, ne, SQL, sql, type Column, type Table } from 'drizzle-orm'
+import { PreconditionFailedError } from '../errors.ts'
 import { describe } from './describe.ts'
 import type { Adapter, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 let sequence = 0
+
+/**
+ * `LIMIT 1` written into the SQL: Drizzle binds `.limit(1)` as a parameter, and SQLite built with
+ * STAT4 (as better-sqlite3 is) plans such a statement again each time the parameter is bound,
+ * which made a one-row read cost twice as much.
+ */
+const LIMIT_ONE = sql.raw('1') as unknown as number
 
 /** A prepared Drizzle statement of either dialect. */
 export interface Prepared {
@@ -49,8 +57,8 @@ export abstract class BaseAdapter implements Adapter {
 
   async get (table: Table, key: unknown): Promise<Row | undefined> {
     const pk = this.pkColumn(table)
-    const statement = this.prepared(table, 'get', (name) => this.db.select().from(table).where(eq(pk, sql.placeholder('key'))).limit(1).prepare(name))
-    return (await this.run(statement, { key: pk.mapToDriverValue(key) }))[0]
+    const statement = this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
+    return (await this.run(statement, { __key: pk.mapToDriverValue(key) }))[0]
   }
 
   async list (table: Table, offset: number, limit: number): Promise<Row[]> {
@@ -71,7 +79,8 @@ export abstract class BaseAdapter implements Adapter {
     const statement = this.prepared(table, cacheKey, (name) => {
       const where: SQL[] = keys.map((key, i) => eq(info.columns[key], sql.placeholder(`v${i}`)))
       if (exclude !== undefined) where.push(ne(info.columns[info.primaryKey], sql.placeholder('exclude')))
-      return this.db.select({ one: sql`1` }).from(table).where(and(...where)).limit(1).prepare(name)
+      // the key column rather than a constant: a row of table columns, which an adapter can read without Drizzle
+      return this.db.select({ [info.primaryKey]: info.columns[info.primaryKey] }).from(table).where(and(...where)).limit(LIMIT_ONE).prepare(name)
     })
     const params: Record<string, unknown> = {}
     keys.forEach((key, i) => { params[`v${i}`] = info.columns[key].mapToDriverValue(values[i]) })
@@ -105,11 +114,37 @@ export abstract class BaseAdapter implements Adapter {
   }
 
   /** Builds an update of exactly these keys by primary key, with placeholders, returning the row. */
-  protected updateQuery (db: any, table: Table, keys: readonly string[]): any {
+  protected updateQuery (db: any, table: Table, keys: readonly string[], bump?: string): any {
     const info = this.describe(table)
     const set: Record<string, unknown> = {}
     for (const key of keys) set[key] = placeholder(info.columns[key], key)
+    if (bump !== undefined) set[bump] = sql`${info.columns[bump]} + 1`
     return db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
+  }
+
+  /** Builds a read of one row by primary key; `lock` reads it FOR UPDATE (PostgreSQL). */
+  protected getQuery (db: any, table: Table, lock = false): any {
+    // no LIMIT: a primary key matches one row at most
+    const query = db.select().from(table).where(eq(this.pkColumn(table), sql.placeholder('__key')))
+    return lock ? query.for('update') : query
+  }
+
+  /** Throws `PreconditionFailedError` unless the row exists and satisfies the op's precondition; `false` when it is gone. */
+  protected checkPrecondition (op: WriteOp, current: Row | undefined): boolean {
+    if (current === undefined) return false
+    if (op.op !== 'insert' && op.expect !== undefined && !op.expect(current)) throw new PreconditionFailedError(current)
+    return true
+  }
+
+  /** The cache key and parameters of an update or insert, with `$defaultFn` / `$onUpdateFn` values filled in. */
+  protected shapeOf (op: WriteOp & { op: 'insert' | 'update' }, done: Row[]): { key: string, keys: string[], params: Record<string, unknown> } {
+    const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
+    const keys = Object.keys(values).filter((key) => values[key] !== undefined)
+    const params: Record<string, unknown> = {}
+    for (const key of keys) params[key] = values[key]
+    if (op.op === 'insert') return { key: `insert:${keys.join(',')}`, keys, params }
+    params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
+    return { key: `update:${keys.join(',')}${op.bump === undefined ? '' : `:+${op.bump}`}`, keys, params }
   }
 
   protected deleteQuery (db: any, table: Table): any {

@@ -100,7 +100,8 @@ export class PgAdapter extends BaseAdapter {
   }
 
   async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
-    if (ops.length === 1) return [await this.runOp(undefined, ops[0], [])]
+    // one plain statement is a transaction of its own; several, or a checked one, share one
+    if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [await this.runOp(undefined, ops[0], [])]
     return await this.db.transaction(async (tx: unknown) => {
       const done: Array<Row | undefined> = []
       for (const op of ops) done.push(await this.runOp(tx, op, done as Row[]))
@@ -116,17 +117,17 @@ export class PgAdapter extends BaseAdapter {
         : await build(tx).execute(params) as Row[]
       return rows[0]
     }
-    if (op.op === 'delete') {
-      return await execute('delete', (db) => this.deleteQuery(db, op.table), { __key: this.pkColumn(op.table).mapToDriverValue(op.key) })
+    const key = op.op === 'insert' ? {} : { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
+    if (op.op !== 'insert' && op.expect !== undefined) {
+      // the row stays locked until the transaction ends: no other writer can change it in between
+      const [current] = await this.getQuery(tx, op.table, true).execute(key) as Row[]
+      if (!this.checkPrecondition(op, current)) return undefined
     }
-    const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
-    const keys = Object.keys(values).filter((key) => values[key] !== undefined)
-    const params: Record<string, unknown> = {}
-    for (const key of keys) params[key] = values[key]
-    if (op.op === 'insert') return await execute(`insert:${keys.join(',')}`, (db) => this.insertQuery(db, op.table, keys), params)
-    if (keys.length === 0) return undefined
-    params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
-    return await execute(`update:${keys.join(',')}`, (db) => this.updateQuery(db, op.table, keys), params)
+    if (op.op === 'delete') return await execute('delete', (db) => this.deleteQuery(db, op.table), key)
+    const shape = this.shapeOf(op, done)
+    if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
+    const build = op.op === 'insert' ? (db: any) => this.insertQuery(db, op.table, shape.keys) : (db: any) => this.updateQuery(db, op.table, shape.keys, op.bump)
+    return await execute(shape.key, build, shape.params)
   }
 
   /**

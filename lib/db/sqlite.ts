@@ -1,8 +1,8 @@
-import { is, type Column, type Table } from 'drizzle-orm'
+import { is, Param, Placeholder, type Column, type Table } from 'drizzle-orm'
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { fields } from '../fields.ts'
 import { BaseAdapter, type Prepared } from './base.ts'
-import { registerDialect, type Dialect, type TableConfig } from './describe.ts'
+import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
 import type { Row, Violation, WriteOp } from './types.ts'
 
 const SAFE = { minValue: Number.MIN_SAFE_INTEGER, maxValue: Number.MAX_SAFE_INTEGER }
@@ -56,13 +56,18 @@ export class SQLiteAdapter extends BaseAdapter {
     }
   }
 
+  /** Caches each statement as Drizzle prepares it, run straight on better-sqlite3 where it can be (see `direct`). */
+  protected override prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
+    return super.prepared(table, key, (name) => direct(this.db.$client, table, build(name)))
+  }
+
   protected async run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]> {
     return statement.all!(params) as Row[]
   }
 
   async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
-    // one statement is a transaction of its own; several run inside BEGIN ... COMMIT
-    if (ops.length === 1) return [this.runOp(ops[0], [])]
+    // one plain statement is a transaction of its own; several, or a checked one, run inside BEGIN IMMEDIATE ... COMMIT
+    if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [this.runOp(ops[0], [])]
     return this.db.transaction(() => {
       const done: Array<Row | undefined> = []
       for (const op of ops) done.push(this.runOp(op, done as Row[]))
@@ -71,22 +76,19 @@ export class SQLiteAdapter extends BaseAdapter {
   }
 
   private runOp (op: WriteOp, done: Row[]): Row | undefined {
+    const key = op.op === 'insert' ? undefined : { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
+    if (op.op !== 'insert' && op.expect !== undefined) {
+      // inside the synchronous transaction nothing else runs between this read and the write
+      const current = (this.prepared(op.table, 'get', () => this.getQuery(this.db, op.table).prepare()).all!(key) as Row[])[0]
+      if (!this.checkPrecondition(op, current)) return undefined
+    }
     if (op.op === 'delete') {
-      const statement = this.prepared(op.table, 'delete', () => this.deleteQuery(this.db, op.table).prepare())
-      return (statement.all!({ __key: this.pkColumn(op.table).mapToDriverValue(op.key) }) as Row[])[0]
+      return (this.prepared(op.table, 'delete', () => this.deleteQuery(this.db, op.table).prepare()).all!(key) as Row[])[0]
     }
-    const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
-    const keys = Object.keys(values).filter((key) => values[key] !== undefined)
-    const params: Record<string, unknown> = {}
-    for (const key of keys) params[key] = values[key]
-    if (op.op === 'insert') {
-      const statement = this.prepared(op.table, `insert:${keys.join(',')}`, () => this.insertQuery(this.db, op.table, keys).prepare())
-      return (statement.all!(params) as Row[])[0]
-    }
-    if (keys.length === 0) return undefined
-    params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
-    const statement = this.prepared(op.table, `update:${keys.join(',')}`, () => this.updateQuery(this.db, op.table, keys).prepare())
-    return (statement.all!(params) as Row[])[0]
+    const shape = this.shapeOf(op, done)
+    if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
+    const build = op.op === 'insert' ? () => this.insertQuery(this.db, op.table, shape.keys) : () => this.updateQuery(this.db, op.table, shape.keys, op.bump)
+    return (this.prepared(op.table, shape.key, () => build().prepare()).all!(shape.params) as Row[])[0]
   }
 
   violation (error: unknown, table: Table): Violation | undefined {
@@ -101,5 +103,64 @@ export class SQLiteAdapter extends BaseAdapter {
     const byName = new Map(Object.entries(info.columns).map(([key, column]) => [`${info.name}.${column.name}`, key]))
     const columns = names.map((name) => byName.get(name)).filter((key): key is string => key !== undefined)
     return columns.length > 0 ? { kind, columns } : { kind }
+  }
+}
+
+/**
+ * A prepared Drizzle query whose `all()` runs straight on better-sqlite3: the same SQL and
+ * parameters, without Drizzle's work on every call (finding each placeholder by class, mapping
+ * each row through its selected fields). Parameters are bound in order and rows read as arrays,
+ * decoded by their table's columns; `all()` always runs the statement to completion, so a write
+ * with RETURNING is committed and checkpointed. The statement itself when its result columns are
+ * not all columns of `table`, or when the driver is not better-sqlite3.
+ */
+function direct (client: any, table: Table, statement: Prepared): Prepared {
+  const query = (statement as { getQuery?: () => { sql: string, params: unknown[] } }).getQuery?.()
+  if (query === undefined || typeof client?.prepare !== 'function') return statement
+  const stmt = client.prepare(query.sql)
+  const info = describe(table)
+  const byName = new Map(Object.entries(info.columns).map(([key, column]) => [column.name, [key, column] as const]))
+  const columns: Array<readonly [string, Column] | undefined> = stmt.reader
+    ? stmt.columns().map((c: { column: string | null, table: string | null }) => c.table === info.name && c.column !== null ? byName.get(c.column) : undefined)
+    : []
+  if (columns.some((c) => c === undefined)) return statement
+  const keys = columns.map((c) => c![0])
+  const decoders = columns.map((c) => c![1])
+  const binders = query.params.map((param): (params: Record<string, unknown>) => unknown => {
+    const placeholder = is(param, Placeholder) ? param : is(param, Param) && is(param.value, Placeholder) ? param.value : undefined
+    if (placeholder === undefined) return () => param
+    const { name } = placeholder
+    const encoder = placeholder === param ? undefined : (param as Param).encoder
+    return (params) => {
+      if (!(name in params)) throw new Error(`No value for placeholder "${name}" was provided`)
+      return encoder === undefined ? params[name] : encoder.mapToDriverValue(params[name])
+    }
+  })
+  const count = binders.length
+  const width = keys.length
+  const bind = (params: Record<string, unknown> = {}): unknown[] => {
+    const args = new Array(count)
+    for (let i = 0; i < count; i++) args[i] = binders[i](params)
+    return args
+  }
+  if (!stmt.reader) {
+    return { all: (params) => { stmt.run(bind(params)); return [] } }
+  }
+  stmt.raw(true)
+  return {
+    all: (params) => {
+      const raws: unknown[][] = stmt.all(bind(params))
+      const rows: Row[] = new Array(raws.length)
+      for (let r = 0; r < raws.length; r++) {
+        const raw = raws[r]
+        const row: Row = {}
+        for (let i = 0; i < width; i++) {
+          const value = raw[i]
+          row[keys[i]] = value === null ? null : decoders[i].mapFromDriverValue(value)
+        }
+        rows[r] = row
+      }
+      return rows
+    }
   }
 }

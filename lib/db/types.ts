@@ -34,11 +34,21 @@ export interface Violation {
   readonly columns?: readonly string[]
 }
 
-/** One write of a save; `values` may be a function of the rows written before it in the same save. */
+/**
+ * Whether a row is still as the client last read it (an `If-Match`); checked on the row locked
+ * inside the write's transaction, so no other writer can slip in between check and write.
+ */
+export type Precondition = (current: Row) => boolean
+
+/**
+ * One write of a save; `values` may be a function of the rows written before it in the same save.
+ * An update or delete with `expect` fails with `PreconditionFailedError` when the row no longer
+ * satisfies it; an update with `bump` adds 1 to that (version) column in the same statement.
+ */
 export type WriteOp =
   | { readonly op: 'insert', readonly table: Table, readonly values: Row | ((done: Row[]) => Row) }
-  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row) }
-  | { readonly op: 'delete', readonly table: Table, readonly key: unknown }
+  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row), readonly expect?: Precondition, readonly bump?: string }
+  | { readonly op: 'delete', readonly table: Table, readonly key: unknown, readonly expect?: Precondition }
 
 /**
  * The only door to the database. One adapter per dialect, made by `createAdapter(db)`;
