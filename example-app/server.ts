@@ -2,6 +2,7 @@ import { buildApp } from './app.ts'
 
 const app = await buildApp({
   dbFile: process.env.DB_FILE ?? 'example-app.db',
+  databaseUrl: process.env.DATABASE_URL,
   token: process.env.DEMO_TOKEN ?? 'demo',
   fastify: { logger: { level: process.env.LOG_LEVEL ?? 'info' } }
 })

@@ -56,7 +56,7 @@ export function itemSchema (table: Table): TSchema {
   const select = createSelectSchema(table) as any
   const properties: Record<string, TSchema> = {}
   for (const [key, column] of Object.entries<any>(select.properties)) properties[key] = Type.Optional(Type.Unsafe(jsonSafe(column)))
-  properties.links = Links
+  properties.links = Type.Optional(Links)
   // `serializeObject` may add keys of its own: let them through
   return Type.Object(properties, { additionalProperties: true })
 }

@@ -1,7 +1,8 @@
 import { defineModel, fields } from 'fastify-form-resources'
-import { authors, stickyNotes } from './schema.ts'
+import type { ExampleSchema } from './index.ts'
 
-export const Author = defineModel(authors, {
+/** Authors as a Django model: help texts, and a date field for the birth date (text on SQLite). */
+export const authorModel = (authors: ExampleSchema['authors']) => defineModel(authors, {
   fields: {
     name: { helpText: 'Full name, as it appears on the cover.' },
     title: { helpText: 'Mr., Mrs. or Ms.' },
@@ -9,7 +10,7 @@ export const Author = defineModel(authors, {
   }
 })
 
-export const StickyNote = defineModel(stickyNotes, {
+export const stickyNoteModel = (stickyNotes: ExampleSchema['stickyNotes']) => defineModel(stickyNotes, {
   fields: {
     text: { helpText: 'What the note says.' }
   }

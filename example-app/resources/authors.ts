@@ -1,16 +1,23 @@
 import type { FastifyRequest } from 'fastify'
 import { FormResource, modelForm, type HttpMethod } from 'fastify-form-resources'
-import { Author } from '../db/models.ts'
-import { authors } from '../db/schema.ts'
+import type { ExampleSchema } from '../db/index.ts'
+import { authorModel } from '../db/models.ts'
 
-export const AuthorForm = modelForm(Author, { fields: ['name', 'title', 'birthDate'] })
+type Authors = ExampleSchema['authors']
+
+/** The author form: name, title and birth date, over either database's table. */
+export const authorForm = (authors: Authors) => modelForm(authorModel(authors), { fields: ['name', 'title', 'birthDate'] })
 
 /** /api/authors/: anyone may read; a signed-in user may create, change and delete. */
-export class AuthorResource extends FormResource<typeof authors> {
+export class AuthorResource extends FormResource<Authors> {
   name = 'author'
-  table = authors
-  formClass = AuthorForm
   allowedMethods: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
+
+  constructor (schema: ExampleSchema) {
+    super()
+    this.table = schema.authors
+    this.formClass = authorForm(schema.authors)
+  }
 
   hasModifyPermissions (request: FastifyRequest): boolean {
     return request.user != null

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto'
+import t from 'tap'
+import pg from 'pg'
+import { buildApp } from '../example-app/app.ts'
+import { DATABASE_URL } from './helpers/pg.ts'
+import { itemLinks, url } from './helpers/app.ts'
+
+const DEMO = { authorization: 'Bearer demo' }
+
+// buildApp takes a server URL and migrates it, so this suite needs a real PostgreSQL: CI sets DATABASE_URL
+t.test('the example app on PostgreSQL migrates a fresh database and serves the same API', { skip: DATABASE_URL === undefined ? 'DATABASE_URL is not set' : false }, async (t) => {
+  const name = `ffr_example_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: DATABASE_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  t.teardown(async () => {
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
+    await admin.end()
+  })
+  const databaseUrl = new URL(DATABASE_URL!)
+  databaseUrl.pathname = `/${name}`
+
+  const apps = await Promise.all([buildApp({ databaseUrl: databaseUrl.href }), buildApp({ databaseUrl: databaseUrl.href })])
+  t.teardown(async () => { for (const app of apps) await app.close() })
+  const [one, two] = apps
+
+  const empty = await one.inject({ url: '/api/authors/' })
+  t.strictSame(empty.json(), {
+    stat: 'ok',
+    authors: [],
+    total_results: 0,
+    links: { self: { href: url('/api/authors/'), method: 'GET' }, create: { href: url('/api/authors/'), method: 'POST' } }
+  })
+  const author = { name: 'Ann Leckie', title: 'MS', birthDate: '1966-03-02' }
+  const created = await one.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
+  t.equal(created.statusCode, 201)
+  t.strictSame(created.json(), { stat: 'ok', author: { id: 1, ...author, links: itemLinks('/api/authors/1/') } })
+  const duplicate = await two.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
+  t.equal(duplicate.statusCode, 400, 'the second instance sees the first one\'s row')
+  t.strictSame(duplicate.json().fields, { name: ['Author with this Name already exists.'] })
+
+  const note = await two.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'hi', timestamp: '2026-01-02T03:04:05+01:00' } })
+  t.equal(note.statusCode, 201)
+  t.equal(note.json().stickyNote.timestamp, '2026-01-02T02:04:05.000Z')
+})
