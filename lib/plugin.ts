@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
+import secureJson from 'secure-json-parse'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { DOES_NOT_EXIST, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, UNSUPPORTED_MEDIA_TYPE } from './errors.ts'
 import { FormResource } from './resource.ts'
@@ -68,6 +69,18 @@ function checkVersionColumn (resource: FormResource<any>): void {
   }
 }
 
+/** Fastify's JSON parsing, keeping the reason in the 400: the position of a syntax error, or the forbidden key. */
+function parseJson (_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void {
+  if (body.length === 0) return done(Object.assign(new Error('The body is empty; send a JSON object of fields.'), { statusCode: 400 }))
+  try {
+    done(null, secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }))
+  } catch (error) {
+    const message = (error as Error).message
+    const reason = message.includes('forbidden') ? `${message}: "__proto__" and "constructor.prototype" keys are refused.` : `Invalid JSON: ${message}`
+    done(Object.assign(new Error(reason), { statusCode: 400 }))
+  }
+}
+
 /** Answers the plugin's own failures (bad bodies, unexpected errors) in the envelope. */
 function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   switch (error.code) {
@@ -115,7 +128,8 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   await app.register(async (child) => {
     // bodies are validated by the forms; route schemas are for documentation and serialization
     child.setValidatorCompiler(() => () => true)
-    child.removeContentTypeParser('text/plain')
+    child.removeContentTypeParser(['text/plain', 'application/json'])
+    child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson)
     await child.register(formbody)
     child.setErrorHandler(handleError)
     if (prefix !== '') child.setNotFoundHandler((_request, reply) => sendError(reply, DOES_NOT_EXIST))
