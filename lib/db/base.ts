@@ -16,6 +16,8 @@ const LIMIT_ONE = sql.raw('1') as unknown as number
 export interface Prepared {
   all?: (params?: Record<string, unknown>) => unknown
   execute?: (params?: Record<string, unknown>) => unknown
+  /** SQLite: runs a statement that returns no rows; better-sqlite3's result (`changes`, `lastInsertRowid`). */
+  run?: (params?: Record<string, unknown>) => unknown
 }
 
 /**
@@ -75,15 +77,17 @@ export abstract class BaseAdapter implements Adapter {
 
   async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
     const info = this.describe(table)
-    const cacheKey = `exists:${keys.join(',')}:${exclude === undefined ? '' : 'x'}`
+    let names = existsNames.get(keys)
+    if (names === undefined) existsNames.set(keys, names = existsNamesOf(keys))
+    const cacheKey = exclude === undefined ? names.key : names.excluding
     const statement = this.prepared(table, cacheKey, (name) => {
-      const where: SQL[] = keys.map((key, i) => eq(info.columns[key], sql.placeholder(`v${i}`)))
+      const where: SQL[] = keys.map((key, i) => eq(info.columns[key], sql.placeholder(names.params[i])))
       if (exclude !== undefined) where.push(ne(info.columns[info.primaryKey], sql.placeholder('exclude')))
       // the key column rather than a constant: a row of table columns, which an adapter can read without Drizzle
       return this.db.select({ [info.primaryKey]: info.columns[info.primaryKey] }).from(table).where(and(...where)).limit(LIMIT_ONE).prepare(name)
     })
     const params: Record<string, unknown> = {}
-    keys.forEach((key, i) => { params[`v${i}`] = info.columns[key].mapToDriverValue(values[i]) })
+    for (let i = 0; i < keys.length; i++) params[names.params[i]] = info.columns[keys[i]].mapToDriverValue(values[i])
     if (exclude !== undefined) params.exclude = info.columns[info.primaryKey].mapToDriverValue(exclude)
     return (await this.run(statement, params)).length > 0
   }
@@ -93,24 +97,24 @@ export abstract class BaseAdapter implements Adapter {
    * added for keys it lacks: Drizzle would call them once, when the statement is prepared.
    */
   protected withDefaults (table: Table, values: Row, op: 'insert' | 'update'): Row {
-    const columns = this.describe(table).columns
+    let makers = defaultMakers.get(table)
+    if (makers === undefined) defaultMakers.set(table, makers = findDefaultMakers(this.describe(table).columns))
     let filled: Row | undefined
-    for (const [key, column] of Object.entries(columns)) {
+    for (const [key, make] of makers[op]) {
       if (values[key] !== undefined) continue
-      const make = op === 'insert' ? column.defaultFn ?? (column.default === undefined ? column.onUpdateFn : undefined) : column.onUpdateFn
-      if (make === undefined) continue
       const value = make()
       if (!is(value, SQL)) (filled ??= { ...values })[key] = value
     }
     return filled ?? values
   }
 
-  /** Builds an insert of exactly these keys, with placeholders, returning the row. */
-  protected insertQuery (db: any, table: Table, keys: readonly string[]): any {
+  /** Builds an insert of exactly these keys, with placeholders, returning the row (or, with `returning` false, nothing). */
+  protected insertQuery (db: any, table: Table, keys: readonly string[], returning = true): any {
     const columns = this.describe(table).columns
     const values: Record<string, unknown> = {}
     for (const key of keys) values[key] = placeholder(columns[key], key)
-    return keys.length === 0 ? db.insert(table).values({}).returning() : db.insert(table).values(values).returning()
+    const query = keys.length === 0 ? db.insert(table).values({}) : db.insert(table).values(values)
+    return returning ? query.returning() : query
   }
 
   /** Builds an update of exactly these keys by primary key, with placeholders, returning the row. */
@@ -139,9 +143,14 @@ export abstract class BaseAdapter implements Adapter {
   /** The cache key and parameters of an update or insert, with `$defaultFn` / `$onUpdateFn` values filled in. */
   protected shapeOf (op: WriteOp & { op: 'insert' | 'update' }, done: Row[]): { key: string, keys: string[], params: Record<string, unknown> } {
     const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
-    const keys = Object.keys(values).filter((key) => values[key] !== undefined)
+    const keys: string[] = []
     const params: Record<string, unknown> = {}
-    for (const key of keys) params[key] = values[key]
+    for (const key in values) {
+      const value = values[key]
+      if (value === undefined || !Object.hasOwn(values, key)) continue
+      keys.push(key)
+      params[key] = value
+    }
     if (op.op === 'insert') return { key: `insert:${keys.join(',')}`, keys, params }
     params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
     return { key: `update:${keys.join(',')}${op.bump === undefined ? '' : `:+${op.bump}`}`, keys, params }
@@ -151,6 +160,30 @@ export abstract class BaseAdapter implements Adapter {
     const info = this.describe(table)
     return db.delete(table).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
   }
+}
+
+/**
+ * `exists` statement keys and parameter names by key list, worked out once per list rather than
+ * on every check (a form's unique checks pass the same lists every time).
+ */
+const existsNames = new WeakMap<readonly string[], { key: string, excluding: string, params: string[] }>()
+
+function existsNamesOf (keys: readonly string[]): { key: string, excluding: string, params: string[] } {
+  const key = `exists:${keys.join(',')}:`
+  return { key, excluding: `${key}x`, params: keys.map((_, i) => `v${i}`) }
+}
+
+/** Per table, the columns whose `$defaultFn` (insert) or `$onUpdateFn` (update) `withDefaults` calls: found once, not on every write. */
+const defaultMakers = new WeakMap<Table, Record<'insert' | 'update', Array<[string, () => unknown]>>>()
+
+function findDefaultMakers (columns: Readonly<Record<string, Column>>): Record<'insert' | 'update', Array<[string, () => unknown]>> {
+  const makers: Record<'insert' | 'update', Array<[string, () => unknown]>> = { insert: [], update: [] }
+  for (const [key, column] of Object.entries(columns)) {
+    const onInsert = column.defaultFn ?? (column.default === undefined ? column.onUpdateFn : undefined)
+    if (onInsert !== undefined) makers.insert.push([key, onInsert])
+    if (column.onUpdateFn !== undefined) makers.update.push([key, column.onUpdateFn])
+  }
+  return makers
 }
 
 /** A placeholder encoded by its column, except `null`, which stays SQL NULL (Drizzle encodes a placeholder's null too). */

@@ -3,7 +3,7 @@ import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { fields } from '../fields.ts'
 import { BaseAdapter, type Prepared } from './base.ts'
 import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
-import type { Row, Violation, WriteOp } from './types.ts'
+import type { Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 const SAFE = { minValue: Number.MIN_SAFE_INTEGER, maxValue: Number.MAX_SAFE_INTEGER }
 const INT64 = { minValue: -(2n ** 63n), maxValue: 2n ** 63n - 1n }
@@ -86,6 +86,16 @@ export class SQLiteAdapter extends BaseAdapter {
       return (this.prepared(op.table, 'delete', () => this.deleteQuery(this.db, op.table).prepare()).all!(key) as Row[])[0]
     }
     const shape = this.shapeOf(op, done)
+    if (op.op === 'insert') {
+      const plan = insertPlan(this.describe(op.table))
+      if (plan !== null && plan.accepts(shape.params)) {
+        // the stored row is known without RETURNING, which costs SQLite more than the insert's own work
+        const statement = this.prepared(op.table, `${shape.key}:run`, () => this.insertQuery(this.db, op.table, shape.keys, false).prepare())
+        const { lastInsertRowid } = statement.run!(shape.params) as { lastInsertRowid: number | bigint }
+        return plan.row(shape.params, lastInsertRowid) ??
+          (this.prepared(op.table, 'get', () => this.getQuery(this.db, op.table).prepare()).all!({ __key: lastInsertRowid }) as Row[])[0]
+      }
+    }
     if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
     const build = op.op === 'insert' ? () => this.insertQuery(this.db, op.table, shape.keys) : () => this.updateQuery(this.db, op.table, shape.keys, op.bump)
     return (this.prepared(op.table, shape.key, () => build().prepare()).all!(shape.params) as Row[])[0]
@@ -144,7 +154,7 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
     return args
   }
   if (!stmt.reader) {
-    return { all: (params) => { stmt.run(bind(params)); return [] } }
+    return { all: (params) => { stmt.run(bind(params)); return [] }, run: (params) => stmt.run(bind(params)) }
   }
   stmt.raw(true)
   return {
@@ -163,4 +173,65 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
       return rows
     }
   }
+}
+
+/**
+ * Column kinds whose values SQLite stores and Drizzle reads back unchanged, with the values that
+ * keep them so: well-formed strings in text columns (a lone surrogate would come back as U+FFFD),
+ * safe integers and finite numbers (not -0) in integer and real columns.
+ */
+const PLAIN_KINDS: Record<string, (value: unknown) => boolean> = {
+  SQLiteText: (value) => typeof value === 'string' && (value as string & { isWellFormed (): boolean }).isWellFormed(),
+  SQLiteInteger: (value) => Number.isSafeInteger(value) && !Object.is(value, -0),
+  SQLiteReal: (value) => typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)
+}
+
+/** How an insert's stored row is known from its values and the new rowid, for `runOp`. */
+interface InsertPlan {
+  /** Whether these values are stored unchanged and every column left out is the rowid or a nullable column without default. */
+  accepts (params: Record<string, unknown>): boolean
+  /** The row as RETURNING would give it, in the table's column order; `undefined` when the rowid is not a number (safe-integer mode). */
+  row (params: Record<string, unknown>, rowid: number | bigint): Row | undefined
+}
+
+const insertPlans = new WeakMap<TableInfo, InsertPlan | null>()
+
+/**
+ * The insert plan of a table, or `null` when an insert must read its row back: a generated
+ * column, or a column whose kind Drizzle converts (timestamps, booleans, JSON, bigints, custom).
+ */
+function insertPlan (info: TableInfo): InsertPlan | null {
+  let plan = insertPlans.get(info)
+  if (plan !== undefined) return plan
+  plan = null
+  const columns = Object.entries(info.columns).map(([key, column]) => ({
+    key,
+    check: PLAIN_KINDS[column.columnType] as ((value: unknown) => boolean) | undefined,
+    // an INTEGER PRIMARY KEY is the rowid: SQLite assigns it when the insert leaves it out
+    rowid: key === info.primaryKey && column.columnType === 'SQLiteInteger' && info.automatic.has(key),
+    nullable: !column.notNull && !column.hasDefault,
+    generated: column.generated !== undefined
+  }))
+  if (columns.every((c) => c.check !== undefined && !c.generated)) {
+    plan = {
+      accepts (params) {
+        for (const { key, check, rowid, nullable } of columns) {
+          const value = params[key]
+          if (value === undefined ? !(rowid || nullable) : rowid || (value !== null && !check!(value))) return false
+        }
+        return true
+      },
+      row (params, rowid) {
+        if (typeof rowid !== 'number') return undefined
+        const row: Row = {}
+        for (const c of columns) {
+          const value = params[c.key]
+          row[c.key] = value !== undefined ? value : c.rowid ? rowid : null
+        }
+        return row
+      }
+    }
+  }
+  insertPlans.set(info, plan)
+  return plan
 }

@@ -1,0 +1,234 @@
+/**
+ * `npm run bench`: the example app's AuthorResource against a hand-written Fastify + TypeBox +
+ * Drizzle route (bench/baseline-server.ts), each in a child process on its own on-disk SQLite
+ * file in WAL mode, driven by autocannon over 127.0.0.1 with 10 connections. Creates (POST, a
+ * new unique name each request) and updates (PUT on seeded rows, a new unique name and title),
+ * the two servers alternating round by round. The last line is
+ * `bench: create X.XX, update Y.YY`: plugin req/s ÷ hand-written req/s, medians over rounds.
+ *
+ * Environment:
+ * - BENCH_ROUNDS (8), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 2), BENCH_CONNECTIONS (10);
+ * - BENCH_BASELINE=sqlite|drizzle: the hand-written route's statements, better-sqlite3's (the
+ *   default, the fastest) or Drizzle's prepared queries;
+ * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
+ *   bench/profiles/<kind>/ (the largest file is the main thread);
+ * - BENCH_ONLY=create|update: one phase only.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import autocannon, { type Request, type Result } from 'autocannon'
+
+type Kind = 'plugin' | 'baseline'
+type Phase = 'create' | 'update'
+interface Server { kind: Kind, child: ChildProcess, port: number, dbFile: string }
+interface Run { reqs: number, cpuPerRequest: number, serverBusy: number, clientBusy: number, p50: number, p99: number, non2xx: number, errors: number }
+
+const env = process.env
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 8)
+const DURATION = Number(env.BENCH_DURATION ?? 3)
+const WARMUP = Number(env.BENCH_WARMUP ?? 2)
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10)
+const SEED_ROWS = 1000
+const TOKEN = 'bench-token'
+const PHASES: Phase[] = env.BENCH_ONLY === 'create' || env.BENCH_ONLY === 'update' ? [env.BENCH_ONLY] : ['create', 'update']
+const KINDS: Kind[] = ['plugin', 'baseline']
+const TITLES = ['MR', 'MRS', 'MS']
+const childFile = fileURLToPath(new URL('./child.ts', import.meta.url))
+const profileDir = fileURLToPath(new URL('./profiles/', import.meta.url))
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+// two cores: the servers on the first, autocannon (this process) on the second
+const pin = cpus().length >= 2 && hasTaskset()
+function hasTaskset (): boolean {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+}
+if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' })
+
+function startServer (kind: Kind, dir: string): Promise<Server> {
+  const dbFile = join(dir, `${kind}.db`)
+  const profile = env.BENCH_PROFILE === kind || env.BENCH_PROFILE === 'both'
+  const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)] : []), childFile, kind]
+  const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
+  const child = spawn(command, args, {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...env, BENCH_DB_FILE: dbFile, BENCH_TOKEN: TOKEN, BENCH_SEED_ROWS: String(SEED_ROWS), NODE_ENV: 'production' }
+  })
+  return new Promise((resolve, reject) => {
+    child.once('message', (message) => resolve({ kind, child, port: (message as { port: number }).port, dbFile }))
+    child.once('exit', (code) => reject(new Error(`the ${kind} server exited (${String(code)}) before listening`)))
+  })
+}
+
+function stopServer (server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => { server.child.kill('SIGKILL') }, 10_000)
+    server.child.once('exit', () => { clearTimeout(timer); resolve() })
+    server.child.send('stop')
+  })
+}
+
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }
+
+/** The request of a phase; each call to setupRequest sends a name no request sent before. */
+function requestFor (phase: Phase, tag: string): Request {
+  let n = 0
+  if (phase === 'create') {
+    return {
+      method: 'POST',
+      path: '/api/authors/',
+      headers,
+      setupRequest (request) {
+        n++
+        request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3], birthDate: '1980-05-17' })
+        return request
+      }
+    }
+  }
+  return {
+    method: 'PUT',
+    path: '/api/authors/1/',
+    headers,
+    setupRequest (request) {
+      n++
+      request.path = `/api/authors/${(n % SEED_ROWS) + 1}/`
+      request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3] })
+      return request
+    }
+  }
+}
+
+/** The server's CPU time so far (its main thread where Linux tells it), in microseconds. */
+function cpuTime (server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.child.once('message', (message) => {
+      resolve((message as { cpu: number }).cpu)
+    })
+    server.child.send('cpu')
+  })
+}
+
+async function drive (server: Server, phase: Phase, tag: string, duration: number): Promise<Run> {
+  const cpuBefore = await cpuTime(server)
+  const clientBefore = process.cpuUsage()
+  const result: Result = await autocannon({
+    url: `http://127.0.0.1:${server.port}`,
+    connections: CONNECTIONS,
+    duration,
+    requests: [requestFor(phase, tag)]
+  })
+  const client = process.cpuUsage(clientBefore)
+  const cpu = await cpuTime(server) - cpuBefore
+  return { reqs: result['2xx'] / result.duration, cpuPerRequest: cpu / (result['2xx'] + result.non2xx), serverBusy: cpu / 1e6 / result.duration, clientBusy: (client.user + client.system) / 1e6 / result.duration, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+}
+
+/** Sends the same requests to both servers and fails when their answers differ. */
+async function checkParity (servers: Record<Kind, Server>): Promise<void> {
+  const cases: Array<{ method: string, path: string, body?: unknown, auth?: boolean }> = [
+    { method: 'POST', path: '/api/authors/', body: { name: 'Parity Writer', title: 'MRS', birthDate: '1950-02-28' } },
+    { method: 'POST', path: '/api/authors/', body: { name: ' Parity Writer ', title: 'MR' } },
+    { method: 'POST', path: '/api/authors/', body: { name: 'x'.repeat(201), title: 'DR', birthDate: '1950-02-31' } },
+    { method: 'POST', path: '/api/authors/', body: { title: 'MS' } },
+    { method: 'POST', path: '/api/authors/', body: { name: 'Nobody' }, auth: false },
+    { method: 'PUT', path: '/api/authors/1/', body: { name: 'Parity Writer' } },
+    { method: 'PUT', path: '/api/authors/2/', body: { name: 'Parity Changed', title: 'MS' } },
+    { method: 'PUT', path: '/api/authors/2/', body: { birthDate: null } },
+    { method: 'PUT', path: '/api/authors/999999/', body: { name: 'Ghost' } }
+  ]
+  const answer = async (server: Server, c: typeof cases[number]): Promise<string> => {
+    const response = await fetch(`http://127.0.0.1:${server.port}${c.path}`, {
+      method: c.method,
+      headers: c.auth === false ? { 'content-type': 'application/json' } : headers,
+      body: JSON.stringify(c.body)
+    })
+    // compared as JSON with sorted keys: key order is not part of the answer
+    const text = JSON.stringify(sortKeys(JSON.parse((await response.text()).replaceAll(`127.0.0.1:${server.port}`, 'HOST'))))
+    const picked = ['location', 'etag', 'www-authenticate', 'content-type'].map((h) => `${h}=${response.headers.get(h)?.replaceAll(`127.0.0.1:${server.port}`, 'HOST') ?? ''}`)
+    return `${response.status} ${picked.join(' ')} ${text}`
+  }
+  for (const c of cases) {
+    const [plugin, baseline] = [await answer(servers.plugin, c), await answer(servers.baseline, c)]
+    if (plugin !== baseline) throw new Error(`parity: ${c.method} ${c.path} ${JSON.stringify(c.body)} answers differently:\n  plugin:   ${plugin}\n  baseline: ${baseline}`)
+  }
+  console.log(`parity: ${cases.length} requests answered identically by both servers`)
+}
+
+function sortKeys (value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys)
+  if (typeof value !== 'object' || value === null) return value
+  return Object.fromEntries(Object.keys(value).sort().map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]))
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
+const size = (file: string): string => {
+  try {
+    return `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`
+  } catch {
+    return '-'
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'ffr-bench-'))
+const servers = {} as Record<Kind, Server>
+try {
+  for (const kind of KINDS) servers[kind] = await startServer(kind, dir)
+  console.log(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${pin ? 'servers pinned to core 0, autocannon to core 1' : 'no CPU pinning'}`)
+  console.log(`bench: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per server and phase, ${WARMUP} s warm-up, SQLite WAL in ${dir}`)
+  console.log(`bench: the hand-written route runs ${env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
+  await checkParity(servers)
+
+  const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] } }
+  for (const phase of PHASES) {
+    for (const kind of KINDS) {
+      const warm = await drive(servers[kind], phase, `${phase} warm-up`, WARMUP)
+      console.log(`${phase} warm-up ${kind}: ${fmt(warm.reqs)} req/s`)
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      // ABBA: who goes first alternates, so a drift of the machine favours neither
+      const order: Kind[] = round % 2 === 1 ? ['plugin', 'baseline'] : ['baseline', 'plugin']
+      for (const kind of order) {
+        const run = await drive(servers[kind], phase, `${phase} ${round}`, DURATION)
+        runs[phase][kind].push(run)
+        const bad = run.non2xx + run.errors > 0 ? `  (!! ${run.non2xx} non-2xx, ${run.errors} errors)` : ''
+        console.log(`${phase} round ${round} ${kind.padEnd(8)}: ${fmt(run.reqs).padStart(6)} req/s, ${run.cpuPerRequest.toFixed(0)} µs CPU/req, server busy ${(100 * run.serverBusy).toFixed(0)}%, autocannon busy ${(100 * run.clientBusy).toFixed(0)}%, p50 ${run.p50} ms, p99 ${run.p99} ms${bad}`)
+      }
+    }
+  }
+
+  const lines = ['', '| phase | round | plugin req/s | hand-written req/s | ratio | plugin CPU µs/req | hand-written CPU µs/req | plugin p99 ms | hand-written p99 ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
+  const ratios: Partial<Record<Phase, number>> = {}
+  let failed = false
+  for (const phase of PHASES) {
+    const { plugin, baseline } = runs[phase]
+    for (let i = 0; i < plugin.length; i++) {
+      lines.push(`| ${phase} | ${i + 1} | ${fmt(plugin[i].reqs)} | ${fmt(baseline[i].reqs)} | ${(plugin[i].reqs / baseline[i].reqs).toFixed(2)} | ${plugin[i].cpuPerRequest.toFixed(0)} | ${baseline[i].cpuPerRequest.toFixed(0)} | ${plugin[i].p99} | ${baseline[i].p99} |`)
+      failed ||= plugin[i].non2xx + plugin[i].errors + baseline[i].non2xx + baseline[i].errors > 0
+    }
+    const [p, b] = [median(plugin.map((r) => r.reqs)), median(baseline.map((r) => r.reqs))]
+    ratios[phase] = p / b
+    lines.push(`| **${phase}** | **median** | **${fmt(p)}** | **${fmt(b)}** | **${(p / b).toFixed(2)}** | ${median(plugin.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(baseline.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(plugin.map((r) => r.p99))} | ${median(baseline.map((r) => r.p99))} |`)
+  }
+  console.log(lines.join('\n'))
+  console.log(`\nSQLite files after the run: plugin ${size(servers.plugin.dbFile)} (+ WAL ${size(`${servers.plugin.dbFile}-wal`)}), hand-written ${size(servers.baseline.dbFile)} (+ WAL ${size(`${servers.baseline.dbFile}-wal`)})`)
+  if (failed) {
+    console.log('bench: some requests failed (non-2xx or socket errors): the numbers above are not valid')
+    process.exitCode = 1
+  }
+  console.log(`bench: create ${ratios.create?.toFixed(2) ?? '-'}, update ${ratios.update?.toFixed(2) ?? '-'}`)
+} finally {
+  await Promise.all(Object.values(servers).map(stopServer))
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,111 @@
+import t from 'tap'
+import Database from 'better-sqlite3'
+import { eq, sql } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+// how the SQLite adapter runs its statements: straight on better-sqlite3, and inserts without RETURNING where the row is known
+import { createAdapter, type Row } from '../lib/db/index.ts'
+
+const people = sqliteTable('people', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  nick: text('nick'),
+  age: integer('age'),
+  score: real('score')
+})
+
+const notes = sqliteTable('notes', {
+  id: integer('id').primaryKey(),
+  body: text('body').notNull(),
+  kind: text('kind').notNull().default('memo'),
+  at: integer('at', { mode: 'timestamp' })
+})
+
+const SCHEMA = [
+  'create table people (id integer primary key autoincrement, name text not null unique, nick text, age integer, score real)',
+  "create table notes (id integer primary key, body text not null, kind text not null default 'memo', at integer)"
+]
+
+function setup (t: { teardown: (fn: () => void) => void }) {
+  const sqlite = new Database(':memory:')
+  for (const statement of SCHEMA) sqlite.exec(statement)
+  const prepared: string[] = []
+  const prepare = sqlite.prepare.bind(sqlite)
+  sqlite.prepare = ((source: string) => {
+    prepared.push(source)
+    return prepare(source)
+  }) as typeof sqlite.prepare
+  const db = drizzle(sqlite)
+  t.teardown(() => sqlite.close())
+  const adapter = createAdapter(db)
+  /** The row as a plain read gives it, through the same adapter. */
+  const stored = async (table: typeof people | typeof notes, id: unknown): Promise<Row | undefined> => await adapter.get(table, id)
+  return { sqlite, db, adapter, prepared, stored }
+}
+
+t.test('an insert of plain values knows its row without RETURNING; the row is the stored one', async (t) => {
+  const { adapter, prepared, stored } = setup(t)
+  const [row] = await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', age: 36, score: 1.5 } }])
+  t.strictSame(row, { id: 1, name: 'Ada', nick: null, age: 36, score: 1.5 }, 'left-out nullable columns are null, in the table\'s column order')
+  t.same(Object.keys(row!), ['id', 'name', 'nick', 'age', 'score'])
+  t.strictSame(row, await stored(people, 1))
+  const inserts = prepared.filter((source) => source.startsWith('insert'))
+  t.ok(inserts.length > 0 && inserts.every((source) => !source.includes('returning')), 'no RETURNING')
+  const [second] = await adapter.write([{ op: 'insert', table: people, values: { name: 'Grace', nick: 'amazing', score: 2 } }])
+  t.strictSame(second, { id: 2, name: 'Grace', nick: 'amazing', age: null, score: 2 })
+  t.strictSame(second, await stored(people, 2))
+})
+
+t.test('an insert reads its row back when SQLite may store something else than the values', async (t) => {
+  const { adapter, prepared, stored } = setup(t)
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
+    [{ name: 'lone \uD800 surrogate' }, { name: /^lone \uFFFD+ surrogate$/ }, 'a lone surrogate is stored as U+FFFD'],
+    [{ name: 'minus zero', age: -0 }, { age: 0 }, '-0 is stored as 0'],
+    [{ name: 'big', age: 2 ** 60 }, { age: 2 ** 60 }, 'an integer past 2^53 is read back'],
+    [{ id: 40, name: 'chosen id' }, { id: 40 }, 'an id given is kept']
+  ]
+  for (const [values, expected, message] of cases) {
+    const [row] = await adapter.write([{ op: 'insert', table: people, values }])
+    t.match(row, expected, message)
+    t.strictSame(row, await stored(people, row!.id), `${message}: the row is the stored one`)
+  }
+  t.ok(prepared.some((source) => source.startsWith('insert') && source.includes('returning')), 'these use RETURNING')
+})
+
+t.test('an insert reads its row back for defaults and converted kinds', async (t) => {
+  const { adapter, stored } = setup(t)
+  const [memo] = await adapter.write([{ op: 'insert', table: notes, values: { body: 'a default' } }])
+  t.strictSame(memo, { id: 1, body: 'a default', kind: 'memo', at: null }, 'a left-out column with a default has it')
+  const at = new Date('2024-05-17T10:20:30.456Z')
+  const [dated] = await adapter.write([{ op: 'insert', table: notes, values: { body: 'dated', kind: 'log', at } }])
+  t.strictSame(dated, await stored(notes, 2))
+  t.equal((dated!.at as Date).getTime(), Date.parse('2024-05-17T10:20:30Z'), 'a timestamp is stored in seconds')
+})
+
+t.test('in safe-integer mode an insert reads its row back (the rowid is a bigint)', async (t) => {
+  const { sqlite, adapter } = setup(t)
+  sqlite.defaultSafeIntegers(true)
+  const [row] = await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', age: 36 } }])
+  t.strictSame(row, { id: 1n, name: 'Ada', nick: null, age: 36n, score: null })
+})
+
+t.test('reads bind the key and the values only: LIMIT 1 is in the SQL, a key lookup has none', async (t) => {
+  const { adapter, prepared } = setup(t)
+  await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada' } }])
+  t.match(await adapter.get(people, 1), { name: 'Ada' })
+  t.equal(await adapter.exists(people, ['name'], ['Ada']), true)
+  t.equal(await adapter.exists(people, ['name'], ['Ada'], 1), false)
+  const selects = prepared.filter((source) => source.startsWith('select'))
+  t.ok(selects.length > 0)
+  t.notOk(selects.some((source) => /limit \?/.test(source)), 'no bound LIMIT: SQLite with STAT4 plans such a statement again at every bind')
+  t.ok(selects.filter((source) => source.includes('"people"."name" = ?')).every((source) => source.endsWith('limit 1')))
+  t.ok(selects.filter((source) => source.includes('"people"."id" = ?') && !source.includes('name')).every((source) => !source.includes('limit')))
+})
+
+t.test('a statement run straight on better-sqlite3 refuses a missing placeholder as Drizzle does', async (t) => {
+  const { adapter, db } = setup(t)
+  const statement = (adapter as unknown as { prepared: (table: unknown, key: string, build: () => unknown) => { all: (params: object) => unknown } })
+    .prepared(people, 'test:by-id', () => db.select().from(people).where(eq(people.id, sql.placeholder('id'))).prepare())
+  t.throws(() => statement.all({}), new Error('No value for placeholder "id" was provided'))
+  t.strictSame(statement.all({ id: 1 }), [])
+})
