@@ -12,7 +12,7 @@ import {
 import { absoluteUrl, etagMatches, etagOf, onlyList, pageOf, sendError, trimItem, type Link } from './responses.ts'
 import { bodySchema, ErrorEnvelope, itemEnvelope, itemSchema, listEnvelope } from './schemas.ts'
 import { describe, fieldFor, type Precondition, type Row } from './db/index.ts'
-import type { FormResource, HttpMethod } from './resource.ts'
+import { FormResource, type HttpMethod } from './resource.ts'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 const LIST_METHODS: readonly Method[] = ['GET', 'POST']
@@ -47,7 +47,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   const idField = fieldFor(table, info.columns[info.primaryKey])
   const listPath = `${app.prefix}/${resource.urlName}/`
   const itemPath = (row: Row): string => `${listPath}${String(row[info.primaryKey])}/`
-  const item = itemSchema(table)
+  const item = itemSchema(table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject })
   const tags = [listKey]
   const params = Type.Object({ id: Type.String() })
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
