@@ -32,9 +32,9 @@ const CreateBody = Type.Object({
   birthDate: Type.Optional(BirthDate)
 })
 const UpdateBody = Type.Partial(CreateBody)
-type UpdateBodyType = Static<typeof UpdateBody>
-const checkCreate = TypeCompiler.Compile(CreateBody)
-const checkUpdate = TypeCompiler.Compile(UpdateBody)
+export type UpdateBodyType = Static<typeof UpdateBody>
+export const checkCreate = TypeCompiler.Compile(CreateBody)
+export const checkUpdate = TypeCompiler.Compile(UpdateBody)
 
 const Link = Type.Object({ href: Type.String(), method: Type.String() })
 const Author = Type.Object({
@@ -44,23 +44,23 @@ const Author = Type.Object({
   birthDate: Type.Union([Type.String(), Type.Null()]),
   links: Type.Object({ self: Link, update: Link, delete: Link })
 })
-const ItemEnvelope = Type.Object({ stat: Type.Literal('ok'), author: Author })
-const ErrorEnvelope = Type.Object({
+export const ItemEnvelope = Type.Object({ stat: Type.Literal('ok'), author: Author })
+export const ErrorEnvelope = Type.Object({
   stat: Type.Literal('fail'),
   err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String() }),
   fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String())))
 })
 
-const NOT_LOGGED_IN = { stat: 'fail', err: { code: 103, msg: 'You are not logged in', type: 'auth-not-logged-in' } }
-const DOES_NOT_EXIST = { stat: 'fail', err: { code: 100, msg: 'Object does not exist', type: 'resource-does-not-exist' } }
-const PRECONDITION_FAILED = { stat: 'fail', err: { code: 203, msg: 'The item has changed since it was read', type: 'resource-precondition-failed' } }
+export const NOT_LOGGED_IN = { stat: 'fail', err: { code: 103, msg: 'You are not logged in', type: 'auth-not-logged-in' } }
+export const DOES_NOT_EXIST = { stat: 'fail', err: { code: 100, msg: 'Object does not exist', type: 'resource-does-not-exist' } }
+export const PRECONDITION_FAILED = { stat: 'fail', err: { code: 203, msg: 'The item has changed since it was read', type: 'resource-precondition-failed' } }
 const INVALID_FORM_DATA = { code: 105, msg: 'One or more fields had errors', type: 'request-field-error' }
-const MALFORMED_BODY = { stat: 'fail', err: { code: 200, msg: 'The request body could not be parsed', type: 'request-body-malformed' } }
-const UNIQUE_NAME = 'Author with this Name already exists.'
+export const MALFORMED_BODY = { stat: 'fail', err: { code: 200, msg: 'The request body could not be parsed', type: 'request-body-malformed' } }
+export const UNIQUE_NAME = 'Author with this Name already exists.'
 
-type Row = { id: number, name: string, title: string | null, birthDate: string | null }
+export type Row = { id: number, name: string, title: string | null, birthDate: string | null }
 
-function validDate (value: string): boolean {
+export function validDate (value: string): boolean {
   const year = Number(value.slice(0, 4))
   const month = Number(value.slice(5, 7))
   const day = Number(value.slice(8, 10))
@@ -69,7 +69,7 @@ function validDate (value: string): boolean {
 }
 
 /** Every field error of a body that failed a check, in Django's words (the slow path only). */
-function fieldErrors (body: Record<string, unknown>, required: boolean): Record<string, string[]> {
+export function fieldErrors (body: Record<string, unknown>, required: boolean): Record<string, string[]> {
   const fields: Record<string, string[]> = {}
   const name = typeof body.name === 'string' ? body.name.trim() : body.name
   if (name === undefined || name === null || name === '') {
@@ -90,7 +90,7 @@ function fieldErrors (body: Record<string, unknown>, required: boolean): Record<
   return fields
 }
 
-function sendFields (reply: FastifyReply, fields: Record<string, string[]>): FastifyReply {
+export function sendFields (reply: FastifyReply, fields: Record<string, string[]>): FastifyReply {
   return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields })
 }
 
@@ -99,7 +99,7 @@ function isUniqueViolation (error: unknown): boolean {
   return (cause as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE'
 }
 
-function etagOf (row: Row): string {
+export function etagOf (row: Row): string {
   return `"${createHash('sha1').update(JSON.stringify(row)).digest('base64url')}"`
 }
 

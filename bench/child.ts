@@ -1,35 +1,51 @@
 /**
  * One benchmarked server in a child process of bench/run.ts: `plugin` (the example app's
- * AuthorResource, built by example-app/app.ts) or `baseline` (bench/baseline-server.ts).
- * Opens its own SQLite file (WAL), seeds the rows the update rounds change, listens on a free
- * port of 127.0.0.1, reports `{ port }` over IPC, answers `'cpu'` with its CPU time and closes cleanly on `'stop'` (so that
- * `--cpu-prof` can write its profile).
+ * AuthorResource, built by example-app/app.ts) or `baseline` (bench/baseline-server.ts on
+ * SQLite, bench/baseline-pg.ts on PostgreSQL). Opens its own SQLite file (WAL) at
+ * BENCH_DB_FILE, or its own PostgreSQL database at BENCH_DATABASE_URL, seeds the rows the
+ * update rounds change, listens on a free port of 127.0.0.1, reports `{ port }` over IPC,
+ * answers `'cpu'` with its CPU time and closes cleanly on `'stop'` (so that `--cpu-prof` can
+ * write its profile).
  */
 import { readFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
 import { buildApp } from '../example-app/app.ts'
+import { buildBaselinePg } from './baseline-pg.ts'
 import { buildBaseline } from './baseline-server.ts'
 
 const kind = process.argv[2]
 const dbFile = process.env.BENCH_DB_FILE
+const databaseUrl = process.env.BENCH_DATABASE_URL
 const token = process.env.BENCH_TOKEN ?? 'bench'
 const seedRows = Number(process.env.BENCH_SEED_ROWS ?? 1000)
-if ((kind !== 'plugin' && kind !== 'baseline') || dbFile === undefined || process.send === undefined) {
-  throw new Error('bench/child.ts is started by bench/run.ts: child.ts plugin|baseline with BENCH_DB_FILE set and an IPC channel.')
+if ((kind !== 'plugin' && kind !== 'baseline') || (dbFile === undefined && databaseUrl === undefined) || process.send === undefined) {
+  throw new Error('bench/child.ts is started by bench/run.ts: child.ts plugin|baseline with BENCH_DB_FILE (SQLite) or BENCH_DATABASE_URL (PostgreSQL) set and an IPC channel.')
 }
 
-const app: FastifyInstance = kind === 'plugin'
-  ? await buildApp({ dbFile, token })
-  : await buildBaseline({ dbFile, token, statements: process.env.BENCH_BASELINE === 'drizzle' ? 'drizzle' : 'sqlite' })
-
-// rows for the update rounds, written before the server starts (ids 1..seedRows)
-const seed = new Database(dbFile)
-const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
-seed.transaction(() => {
-  for (let i = 1; i <= seedRows; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01')
-})()
-seed.close()
+let app: FastifyInstance
+if (databaseUrl !== undefined) {
+  // PostgreSQL: a fresh database made by run.ts for this server alone
+  app = kind === 'plugin' ? await buildApp({ databaseUrl, token }) : await buildBaselinePg({ databaseUrl, token })
+  // rows for the update rounds (ids 1..seedRows: the database is new)
+  const seed = new pg.Client({ connectionString: databaseUrl })
+  await seed.connect()
+  await seed.query('INSERT INTO authors (name, title, birth_date) SELECT \'seed \' || i, \'MR\', \'1970-01-01\' FROM generate_series(1, $1::int) AS i ORDER BY i', [seedRows])
+  await seed.query('ANALYZE authors')
+  await seed.end()
+} else {
+  app = kind === 'plugin'
+    ? await buildApp({ dbFile, token })
+    : await buildBaseline({ dbFile: dbFile!, token, statements: process.env.BENCH_BASELINE === 'drizzle' ? 'drizzle' : 'sqlite' })
+  // rows for the update rounds, written before the server starts (ids 1..seedRows)
+  const seed = new Database(dbFile)
+  const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
+  seed.transaction(() => {
+    for (let i = 1; i <= seedRows; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01')
+  })()
+  seed.close()
+}
 
 await app.listen({ host: '127.0.0.1', port: 0 })
 const address = app.server.address()

@@ -13,17 +13,29 @@
  * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
  *   bench/profiles/<kind>/ (the largest file is the main thread);
  * - BENCH_ONLY=create|update: one phase only.
+ *
+ * When DATABASE_URL is set, the same phases run again on PostgreSQL: the plugin is
+ * buildApp({ databaseUrl }) and the hand-written route is bench/baseline-pg.ts (node-postgres,
+ * named prepared statements), each on a fresh database `bench_<kind>_<random>` made through
+ * DATABASE_URL and dropped at the end. The last line then ends with `, pg-create A.AA, pg-update B.BB`.
+ * - BENCH_PG_ROUNDS (4), BENCH_PG_DURATION (seconds per run, BENCH_DURATION): the PostgreSQL rounds;
+ * - BENCH_DIALECT=sqlite|pg: one database only.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon, { type Request, type Result } from 'autocannon'
+import pg from 'pg'
 
 type Kind = 'plugin' | 'baseline'
 type Phase = 'create' | 'update'
-interface Server { kind: Kind, child: ChildProcess, port: number, dbFile: string }
+type Dialect = 'sqlite' | 'pg'
+/** Where a server keeps its rows: an SQLite file, or a PostgreSQL database of its own. */
+type Store = { dbFile: string } | { databaseUrl: string, database: string }
+interface Server { kind: Kind, child: ChildProcess, port: number, store: Store }
 interface Run { reqs: number, cpuPerRequest: number, serverBusy: number, clientBusy: number, p50: number, p99: number, non2xx: number, errors: number }
 
 const env = process.env
@@ -31,6 +43,10 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 8)
 const DURATION = Number(env.BENCH_DURATION ?? 3)
 const WARMUP = Number(env.BENCH_WARMUP ?? 2)
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10)
+const PG_ROUNDS = Number(env.BENCH_PG_ROUNDS ?? 4)
+const PG_DURATION = Number(env.BENCH_PG_DURATION ?? DURATION)
+const DATABASE_URL = env.DATABASE_URL ?? ''
+const DIALECTS: Dialect[] = (['sqlite', 'pg'] as const).filter((d) => (env.BENCH_DIALECT === undefined || env.BENCH_DIALECT === '' || env.BENCH_DIALECT === d) && (d === 'sqlite' || DATABASE_URL !== ''))
 const SEED_ROWS = 1000
 const TOKEN = 'bench-token'
 const PHASES: Phase[] = env.BENCH_ONLY === 'create' || env.BENCH_ONLY === 'update' ? [env.BENCH_ONLY] : ['create', 'update']
@@ -52,18 +68,17 @@ function hasTaskset (): boolean {
 }
 if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' })
 
-function startServer (kind: Kind, dir: string): Promise<Server> {
-  const dbFile = join(dir, `${kind}.db`)
+function startServer (kind: Kind, store: Store): Promise<Server> {
   const profile = env.BENCH_PROFILE === kind || env.BENCH_PROFILE === 'both'
   const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)] : []), childFile, kind]
   const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
   const child = spawn(command, args, {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...env, BENCH_DB_FILE: dbFile, BENCH_TOKEN: TOKEN, BENCH_SEED_ROWS: String(SEED_ROWS), NODE_ENV: 'production' }
+    env: { ...env, ...('dbFile' in store ? { BENCH_DB_FILE: store.dbFile } : { BENCH_DATABASE_URL: store.databaseUrl }), BENCH_TOKEN: TOKEN, BENCH_SEED_ROWS: String(SEED_ROWS), NODE_ENV: 'production' }
   })
   return new Promise((resolve, reject) => {
-    child.once('message', (message) => resolve({ kind, child, port: (message as { port: number }).port, dbFile }))
+    child.once('message', (message) => resolve({ kind, child, port: (message as { port: number }).port, store }))
     child.once('exit', (code) => reject(new Error(`the ${kind} server exited (${String(code)}) before listening`)))
   })
 }
@@ -173,7 +188,9 @@ const median = (values: number[]): number => {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
 }
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
-const size = (file: string): string => {
+const size = (store: Store, suffix = ''): string => {
+  if (!('dbFile' in store)) return '-'
+  const file = store.dbFile + suffix
   try {
     return `${(statSync(file).size / 1024 / 1024).toFixed(1)} MB`
   } catch {
@@ -181,54 +198,108 @@ const size = (file: string): string => {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'ffr-bench-'))
-const servers = {} as Record<Kind, Server>
-try {
-  for (const kind of KINDS) servers[kind] = await startServer(kind, dir)
-  console.log(`bench: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${pin ? 'servers pinned to core 0, autocannon to core 1' : 'no CPU pinning'}`)
-  console.log(`bench: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per server and phase, ${WARMUP} s warm-up, SQLite WAL in ${dir}`)
-  console.log(`bench: the hand-written route runs ${env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
-  await checkParity(servers)
+/** A fresh PostgreSQL database for one server, on the server of DATABASE_URL. */
+async function createDatabase (kind: Kind): Promise<{ databaseUrl: string, database: string }> {
+  const database = `bench_${kind}_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: DATABASE_URL })
+  await admin.connect()
+  try {
+    await admin.query(`CREATE DATABASE ${database}`)
+  } finally {
+    await admin.end()
+  }
+  const url = new URL(DATABASE_URL)
+  url.pathname = `/${database}`
+  return { databaseUrl: url.toString(), database }
+}
 
-  const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] } }
-  for (const phase of PHASES) {
+async function dropDatabases (databases: string[]): Promise<void> {
+  if (databases.length === 0) return
+  const admin = new pg.Client({ connectionString: DATABASE_URL })
+  await admin.connect()
+  try {
+    for (const database of databases) await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+  } finally {
+    await admin.end()
+  }
+}
+
+/** Both phases on one database kind: the servers, the parity check, the rounds and the table; returns the ratios. */
+async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase, number>>, failed: boolean }> {
+  const rounds = dialect === 'pg' ? PG_ROUNDS : ROUNDS
+  const duration = dialect === 'pg' ? PG_DURATION : DURATION
+  const dir = mkdtempSync(join(tmpdir(), 'ffr-bench-'))
+  const servers = {} as Record<Kind, Server>
+  const databases: string[] = []
+  try {
     for (const kind of KINDS) {
-      const warm = await drive(servers[kind], phase, `${phase} warm-up`, WARMUP)
-      console.log(`${phase} warm-up ${kind}: ${fmt(warm.reqs)} req/s`)
+      let store: Store
+      if (dialect === 'pg') {
+        store = await createDatabase(kind)
+        databases.push(store.database)
+      } else {
+        store = { dbFile: join(dir, `${kind}.db`) }
+      }
+      servers[kind] = await startServer(kind, store)
     }
-    for (let round = 1; round <= ROUNDS; round++) {
-      // ABBA: who goes first alternates, so a drift of the machine favours neither
-      const order: Kind[] = round % 2 === 1 ? ['plugin', 'baseline'] : ['baseline', 'plugin']
-      for (const kind of order) {
-        const run = await drive(servers[kind], phase, `${phase} ${round}`, DURATION)
-        runs[phase][kind].push(run)
-        const bad = run.non2xx + run.errors > 0 ? `  (!! ${run.non2xx} non-2xx, ${run.errors} errors)` : ''
-        console.log(`${phase} round ${round} ${kind.padEnd(8)}: ${fmt(run.reqs).padStart(6)} req/s, ${run.cpuPerRequest.toFixed(0)} µs CPU/req, server busy ${(100 * run.serverBusy).toFixed(0)}%, autocannon busy ${(100 * run.clientBusy).toFixed(0)}%, p50 ${run.p50} ms, p99 ${run.p99} ms${bad}`)
+    console.log(`\nbench (${dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}): ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${pin ? 'servers pinned to core 0, autocannon to core 1' : 'no CPU pinning'}`)
+    console.log(`bench: ${CONNECTIONS} connections, ${rounds} rounds of ${duration} s per server and phase, ${WARMUP} s warm-up, ${dialect === 'pg' ? `PostgreSQL databases ${databases.join(', ')}` : `SQLite WAL in ${dir}`}`)
+    console.log(`bench: the hand-written route runs ${dialect === 'pg' ? 'node-postgres named prepared statements' : env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
+    await checkParity(servers)
+
+    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] } }
+    const label = dialect === 'pg' ? 'pg-' : ''
+    for (const phase of PHASES) {
+      for (const kind of KINDS) {
+        const warm = await drive(servers[kind], phase, `${phase} warm-up`, WARMUP)
+        console.log(`${label}${phase} warm-up ${kind}: ${fmt(warm.reqs)} req/s`)
+      }
+      for (let round = 1; round <= rounds; round++) {
+        // ABBA: who goes first alternates, so a drift of the machine favours neither
+        const order: Kind[] = round % 2 === 1 ? ['plugin', 'baseline'] : ['baseline', 'plugin']
+        for (const kind of order) {
+          const run = await drive(servers[kind], phase, `${phase} ${round}`, duration)
+          runs[phase][kind].push(run)
+          const bad = run.non2xx + run.errors > 0 ? `  (!! ${run.non2xx} non-2xx, ${run.errors} errors)` : ''
+          console.log(`${label}${phase} round ${round} ${kind.padEnd(8)}: ${fmt(run.reqs).padStart(6)} req/s, ${run.cpuPerRequest.toFixed(0)} µs CPU/req, server busy ${(100 * run.serverBusy).toFixed(0)}%, autocannon busy ${(100 * run.clientBusy).toFixed(0)}%, p50 ${run.p50} ms, p99 ${run.p99} ms${bad}`)
+        }
       }
     }
-  }
 
-  const lines = ['', '| phase | round | plugin req/s | hand-written req/s | ratio | plugin CPU µs/req | hand-written CPU µs/req | plugin p99 ms | hand-written p99 ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
-  const ratios: Partial<Record<Phase, number>> = {}
-  let failed = false
-  for (const phase of PHASES) {
-    const { plugin, baseline } = runs[phase]
-    for (let i = 0; i < plugin.length; i++) {
-      lines.push(`| ${phase} | ${i + 1} | ${fmt(plugin[i].reqs)} | ${fmt(baseline[i].reqs)} | ${(plugin[i].reqs / baseline[i].reqs).toFixed(2)} | ${plugin[i].cpuPerRequest.toFixed(0)} | ${baseline[i].cpuPerRequest.toFixed(0)} | ${plugin[i].p99} | ${baseline[i].p99} |`)
-      failed ||= plugin[i].non2xx + plugin[i].errors + baseline[i].non2xx + baseline[i].errors > 0
+    const lines = ['', `${dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}:`, '', '| phase | round | plugin req/s | hand-written req/s | ratio | plugin CPU µs/req | hand-written CPU µs/req | plugin p99 ms | hand-written p99 ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
+    const ratios: Partial<Record<Phase, number>> = {}
+    let failed = false
+    for (const phase of PHASES) {
+      const { plugin, baseline } = runs[phase]
+      for (let i = 0; i < plugin.length; i++) {
+        lines.push(`| ${phase} | ${i + 1} | ${fmt(plugin[i].reqs)} | ${fmt(baseline[i].reqs)} | ${(plugin[i].reqs / baseline[i].reqs).toFixed(2)} | ${plugin[i].cpuPerRequest.toFixed(0)} | ${baseline[i].cpuPerRequest.toFixed(0)} | ${plugin[i].p99} | ${baseline[i].p99} |`)
+        failed ||= plugin[i].non2xx + plugin[i].errors + baseline[i].non2xx + baseline[i].errors > 0
+      }
+      const [p, b] = [median(plugin.map((r) => r.reqs)), median(baseline.map((r) => r.reqs))]
+      ratios[phase] = p / b
+      lines.push(`| **${phase}** | **median** | **${fmt(p)}** | **${fmt(b)}** | **${(p / b).toFixed(2)}** | ${median(plugin.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(baseline.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(plugin.map((r) => r.p99))} | ${median(baseline.map((r) => r.p99))} |`)
     }
-    const [p, b] = [median(plugin.map((r) => r.reqs)), median(baseline.map((r) => r.reqs))]
-    ratios[phase] = p / b
-    lines.push(`| **${phase}** | **median** | **${fmt(p)}** | **${fmt(b)}** | **${(p / b).toFixed(2)}** | ${median(plugin.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(baseline.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(plugin.map((r) => r.p99))} | ${median(baseline.map((r) => r.p99))} |`)
+    console.log(lines.join('\n'))
+    if (dialect === 'sqlite') console.log(`\nSQLite files after the run: plugin ${size(servers.plugin.store)} (+ WAL ${size(servers.plugin.store, '-wal')}), hand-written ${size(servers.baseline.store)} (+ WAL ${size(servers.baseline.store, '-wal')})`)
+    return { ratios, failed }
+  } finally {
+    await Promise.all(Object.values(servers).map(stopServer))
+    rmSync(dir, { recursive: true, force: true })
+    await dropDatabases(databases)
   }
-  console.log(lines.join('\n'))
-  console.log(`\nSQLite files after the run: plugin ${size(servers.plugin.dbFile)} (+ WAL ${size(`${servers.plugin.dbFile}-wal`)}), hand-written ${size(servers.baseline.dbFile)} (+ WAL ${size(`${servers.baseline.dbFile}-wal`)})`)
-  if (failed) {
-    console.log('bench: some requests failed (non-2xx or socket errors): the numbers above are not valid')
-    process.exitCode = 1
-  }
-  console.log(`bench: create ${ratios.create?.toFixed(2) ?? '-'}, update ${ratios.update?.toFixed(2) ?? '-'}`)
-} finally {
-  await Promise.all(Object.values(servers).map(stopServer))
-  rmSync(dir, { recursive: true, force: true })
 }
+
+const results: Partial<Record<Dialect, Partial<Record<Phase, number>>>> = {}
+let failed = false
+for (const dialect of DIALECTS) {
+  const result = await bench(dialect)
+  results[dialect] = result.ratios
+  failed ||= result.failed
+}
+if (failed) {
+  console.log('bench: some requests failed (non-2xx or socket errors): the numbers above are not valid')
+  process.exitCode = 1
+}
+const ratio = (value: number | undefined): string => value?.toFixed(2) ?? '-'
+const pgPart = DATABASE_URL !== '' ? `, pg-create ${ratio(results.pg?.create)}, pg-update ${ratio(results.pg?.update)}` : ''
+console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}${pgPart}`)
