@@ -29,9 +29,7 @@ export interface FieldOptions {
   /** Strip surrounding white space from strings (Django's `strip`, on by default). */
   strip?: boolean
   /** What the converted value is stored as: a `Date`, an ISO string, a bigint. */
-  mode?: 'date' | 'string' | 'bigint' | 'number' | 'seconds' | 'milliseconds'
-  /** foreignKey: checks that the key exists; set by the model form from the column's reference. */
-  exists?: (value: unknown) => Promise<boolean>
+  mode?: 'date' | 'string' | 'bigint' | 'number'
   /** foreignKey: the field that converts the key (the referenced column's kind). */
   keyField?: Field
   /**
