@@ -88,9 +88,7 @@ export class ModelForm<TTable extends Table = Table> {
 
   /** Files `error` under `field` (or `__all__`), taking it out of the cleaned data. */
   addError (field: string | null, error: ValidationError | string | string[]): void {
-    const dict = typeof error === 'string' || Array.isArray(error) ? new ValidationError(error).toErrorDict(field ?? NON_FIELD_ERRORS) : error.toErrorDict(field ?? NON_FIELD_ERRORS)
-    mergeErrors(this.errors, dict)
-    for (const name of Object.keys(dict)) delete this.cleaned[name]
+    fileError(this.errors, this.cleaned, field, error)
   }
 
   /** Django's `full_clean`: fields, `clean` hooks, `cleanForm`, then uniqueness. */
@@ -127,27 +125,12 @@ export class ModelForm<TTable extends Table = Table> {
 
   /** Checks unique and unique-together sets whose fields are all clean, leaving out the instance's own row. */
   protected async validateUnique (): Promise<void> {
-    const { info, uniqueChecks } = this.meta
-    const exclude = this.instance?.[info.primaryKey as keyof typeof this.instance]
-    for (const { keys, field, message } of uniqueChecks) {
-      if (keys.some((key) => key in this.errors || !(key in this.cleaned))) continue
-      const values = keys.map((key) => this.cleaned[key])
-      if (values.some((value) => value === null || value === undefined)) continue
-      if (await this.adapter.exists(info.table, keys, values, exclude)) this.addError(field, message)
-    }
+    if (this.meta.uniqueChecks.length > 0) await checkUnique(this.meta, this.adapter, this.errors, this.cleaned, this.instance as Row | undefined)
   }
 
   /** The values `save()` writes: the form's columns that cleaned to a value. */
   protected valuesToSave (): Row {
-    const values: Row = {}
-    const { columns } = this.meta.info
-    for (const key of this.meta.saved) {
-      const value = this.cleaned[key]
-      // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
-      if (value === undefined || (value === null && columns[key].hasDefault && !(key in this.data))) continue
-      values[key] = value
-    }
-    return values
+    return valuesToSave(this.meta, this.cleaned, this.data)
   }
 
   /**
@@ -163,59 +146,107 @@ export class ModelForm<TTable extends Table = Table> {
     }
     const values = this.valuesToSave()
     if (!commit) return { ...this.instance, ...values } as InferSelectModel<TTable>
-    const { info } = this.meta
-    const op: WriteOp = this.instance === undefined
-      ? { op: 'insert', table: info.table, values }
-      : { op: 'update', table: info.table, key: (this.instance as Row)[info.primaryKey], values, expect: precondition, bump: versionColumn }
-    if (op.op === 'update' && Object.keys(values).length === 0 && precondition === undefined && versionColumn === undefined) return this.instance!
+    const op = writeOp(this.meta, this.instance as Row | undefined, values, precondition, versionColumn)
+    if (op === undefined) return this.instance!
     let row: Row | undefined
     try {
       [row] = await this.adapter.write([op])
     } catch (error) {
       throw await this.violationError(error)
     }
-    if (row === undefined) throw new ObjectDoesNotExist(`This ${this.meta.model.verboseName} no longer exists.`)
+    if (row === undefined) throw gone(this.meta)
     return row as InferSelectModel<TTable>
   }
 
   /** Saves many-to-many relations after `save({ commit: false })`; a form without them has nothing to save. */
   async saveM2M (): Promise<void> {}
 
-  /** Turns a constraint violation into the field errors the checks before saving give. */
+  /** Turns a constraint violation into the field errors the checks before saving give, filing them on the form. */
   private async violationError (error: unknown): Promise<unknown> {
-    const violation = this.adapter.violation(error, this.meta.info.table)
-    if (violation === undefined) return error
-    const columns = violation.columns ?? []
-    let errors: ErrorDict
-    if (violation.kind === 'unique') {
-      const check = this.meta.uniqueChecks.find(({ keys }) => keys.length === columns.length && keys.every((k) => columns.includes(k)))
-      errors = check !== undefined ? { [check.field]: [check.message] } : { [NON_FIELD_ERRORS]: ['An entry with these values already exists.'] }
-    } else if (violation.kind === 'foreignKey') {
-      errors = await this.missingReferences(columns)
-    } else {
-      const field = this.fields[columns[0]]
-      errors = field !== undefined && violation.kind === 'notNull'
-        ? { [columns[0]]: [pickMessage('required', [field.options.errorMessages], field.kind)] }
-        : { [NON_FIELD_ERRORS]: ['The database refused these values.'] }
-    }
+    const errors = await violationErrors(this.meta, this.fields, this.cleaned, this.adapter, error)
+    if (errors === undefined) return error
     this.addError(null, new ValidationError(errors))
     this.validation = Promise.resolve(false)
     return new ValidationError(errors)
   }
+}
 
-  // SQLite does not say which key failed: ask again which referenced rows are gone
-  private async missingReferences (columns: readonly string[]): Promise<ErrorDict> {
-    const errors: ErrorDict = {}
-    for (const [name, reference] of this.meta.references) {
-      const value = this.cleaned[name]
-      if (value === null || value === undefined) continue
-      const gone = columns.length > 0 ? columns.includes(name) : !(await this.adapter.exists(reference.table, [reference.column], [value]))
-      if (gone) {
-        errors[name] = [pickMessage('invalidChoice', [this.fields[name].options.errorMessages], 'foreignKey')]
-      }
-    }
-    return Object.keys(errors).length > 0 ? errors : { [NON_FIELD_ERRORS]: ['A related item does not exist.'] }
+/*
+ * The steps of cleaning and saving, shared by `ModelForm` and by `FormResource`'s path for
+ * forms that override nothing (see `savePlainForm`).
+ */
+
+/** Files `error` under `field` (or `__all__`) in `errors`, taking the fields it names out of `cleaned` (Django's `add_error`). */
+export function fileError (errors: ErrorDict, cleaned: Record<string, unknown>, field: string | null, error: ValidationError | string | string[]): void {
+  const dict = (typeof error === 'string' || Array.isArray(error) ? new ValidationError(error) : error).toErrorDict(field ?? NON_FIELD_ERRORS)
+  mergeErrors(errors, dict)
+  for (const name of Object.keys(dict)) delete cleaned[name]
+}
+
+/** Checks unique and unique-together sets whose fields are all clean, leaving out `instance`'s own row; files a duplicate's error. */
+export async function checkUnique (meta: FormMeta, adapter: Adapter, errors: ErrorDict, cleaned: Record<string, unknown>, instance: Row | undefined): Promise<void> {
+  const { info, uniqueChecks } = meta
+  const exclude = instance?.[info.primaryKey]
+  for (const { keys, field, message } of uniqueChecks) {
+    if (keys.some((key) => key in errors || !(key in cleaned))) continue
+    const values = keys.map((key) => cleaned[key])
+    if (values.some((value) => value === null || value === undefined)) continue
+    if (await adapter.exists(info.table, keys, values, exclude)) fileError(errors, cleaned, field, message)
   }
+}
+
+/** The values a save writes: the form's columns that cleaned to a value (`data` is the form's bound data). */
+export function valuesToSave (meta: FormMeta, cleaned: Record<string, unknown>, data: Record<string, unknown>): Row {
+  const values: Row = {}
+  const { columns } = meta.info
+  for (const key of meta.saved) {
+    const value = cleaned[key]
+    // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
+    if (value === undefined || (value === null && columns[key].hasDefault && !(key in data))) continue
+    values[key] = value
+  }
+  return values
+}
+
+/** The insert, or the update of `instance`'s row; `undefined` when an update has nothing to write. */
+export function writeOp (meta: FormMeta, instance: Row | undefined, values: Row, precondition?: Precondition, versionColumn?: string): WriteOp | undefined {
+  const { info } = meta
+  if (instance === undefined) return { op: 'insert', table: info.table, values }
+  if (precondition === undefined && versionColumn === undefined && Object.keys(values).length === 0) return undefined
+  return { op: 'update', table: info.table, key: instance[info.primaryKey], values, expect: precondition, bump: versionColumn }
+}
+
+/** The error of an update whose row was deleted meanwhile. */
+export function gone (meta: FormMeta): ObjectDoesNotExist {
+  return new ObjectDoesNotExist(`This ${meta.model.verboseName} no longer exists.`)
+}
+
+/** A constraint violation as the field errors the checks before saving give; `undefined` for any other error. */
+export async function violationErrors (meta: FormMeta, fields: Readonly<Record<string, Field>>, cleaned: Record<string, unknown>, adapter: Adapter, error: unknown): Promise<ErrorDict | undefined> {
+  const violation = adapter.violation(error, meta.info.table)
+  if (violation === undefined) return undefined
+  const columns = violation.columns ?? []
+  if (violation.kind === 'unique') {
+    const check = meta.uniqueChecks.find(({ keys }) => keys.length === columns.length && keys.every((k) => columns.includes(k)))
+    return check !== undefined ? { [check.field]: [check.message] } : { [NON_FIELD_ERRORS]: ['An entry with these values already exists.'] }
+  }
+  if (violation.kind === 'foreignKey') return await missingReferences(meta, fields, cleaned, adapter, columns)
+  const field = fields[columns[0]]
+  return field !== undefined && violation.kind === 'notNull'
+    ? { [columns[0]]: [pickMessage('required', [field.options.errorMessages], field.kind)] }
+    : { [NON_FIELD_ERRORS]: ['The database refused these values.'] }
+}
+
+// SQLite does not say which key failed: ask again which referenced rows are gone
+async function missingReferences (meta: FormMeta, fields: Readonly<Record<string, Field>>, cleaned: Record<string, unknown>, adapter: Adapter, columns: readonly string[]): Promise<ErrorDict> {
+  const errors: ErrorDict = {}
+  for (const [name, reference] of meta.references) {
+    const value = cleaned[name]
+    if (value === null || value === undefined) continue
+    const missing = columns.length > 0 ? columns.includes(name) : !(await adapter.exists(reference.table, [reference.column], [value]))
+    if (missing) errors[name] = [pickMessage('invalidChoice', [fields[name].options.errorMessages], 'foreignKey')]
+  }
+  return Object.keys(errors).length > 0 ? errors : { [NON_FIELD_ERRORS]: ['A related item does not exist.'] }
 }
 
 /** A form class made by `modelForm`, typed by its table. */
@@ -231,7 +262,17 @@ export type ModelFormClass<TTable extends Table = Table> = (new (args?: FormArgs
  */
 export function modelForm<TTable extends Table> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable>): ModelFormClass<TTable> {
   const meta = buildMeta(toModel(table), options as ModelFormOptions)
-  return class extends ModelForm<TTable> {
+  const FormClass = class extends ModelForm<TTable> {
     static override meta = meta
   }
+  if (options.cleanForm === undefined && Object.keys(options.clean ?? {}).length === 0) plainForms.add(FormClass)
+  return FormClass
+}
+
+/** Classes made by `modelForm` without clean hooks: no step of theirs differs from `ModelForm`'s. */
+const plainForms = new WeakSet<object>()
+
+/** Whether a form class is one `modelForm` made, without `clean` hooks or `cleanForm` (a subclass never is). */
+export function isPlainForm (FormClass: object): boolean {
+  return plainForms.has(FormClass)
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { INVALID_FORM_DATA, mergeErrors, ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
-import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
+import { checkUnique, fileError, gone, isPlainForm, valuesToSave, violationErrors, writeOp, type ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { createAdapter, describe, type Adapter, type Row } from './db/index.ts'
 
 /** The methods a resource can allow; PATCH is allowed with PUT. */
@@ -135,7 +135,10 @@ export class FormResource<TTable extends Table = Table> {
    * Creates, validates and saves a form for a request (djblets' `handle_form_request`).
    * Returns `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`.
    */
-  async handleFormRequest ({ request, data, files, instance, formKwargs, saveKwargs, ...kwargs }: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
+  async handleFormRequest (args: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
+    const FormClass = args.instance === undefined ? (this.addFormClass ?? this.formClass) : this.formClass
+    if (args.formKwargs === undefined && args.saveKwargs?.commit !== false && stepsArePlain(this, FormClass)) return await savePlainForm(this, FormClass, args.data, args.instance, args.saveKwargs)
+    const { request, data, files, instance, formKwargs, saveKwargs, ...kwargs } = args
     let form: ModelForm<TTable>
     try {
       form = await this.createForm({ data, request, files, instance, formKwargs, ...kwargs })
@@ -169,4 +172,65 @@ export class FormResource<TTable extends Table = Table> {
   buildFormErrorResponse ({ form, errors }: { form?: ModelForm<TTable>, errors?: ErrorDict | ValidationError, instance?: InferSelectModel<TTable> } & StepContext): FormResult<TTable> {
     return [INVALID_FORM_DATA, { fields: this.buildFormErrors({ form, errors }) }]
   }
+}
+
+const steps = FormResource.prototype
+
+/** Whether the resource overrides none of the steps `handleFormRequest` takes, has no parse hooks, and its form class is a plain `modelForm` one. */
+function stepsArePlain (resource: FormResource<any>, FormClass: ModelFormClass<any>): boolean {
+  if (resource.createForm !== steps.createForm || resource.saveForm !== steps.saveForm || resource.buildFormErrors !== steps.buildFormErrors ||
+    resource.buildFormErrorResponse !== steps.buildFormErrorResponse || resource.buildFormSuccessResponse !== steps.buildFormSuccessResponse || !isPlainForm(FormClass)) return false
+  for (const name in resource.parse) if (resource.parse[name] !== undefined) return false
+  return true
+}
+
+/**
+ * `handleFormRequest` when every step is the default one (see `stepsArePlain`): the same
+ * merge of initial values, instance and data as `createForm`, the same cleaning, checks and
+ * write as the form's `isValid()` and `save()`, and the same answers, without making a form
+ * object or passing each step's result through a promise. Most requests take this path, so
+ * it is kept lean; the tests run every form behaviour through both paths.
+ */
+async function savePlainForm<TTable extends Table> (resource: FormResource<TTable>, FormClass: ModelFormClass<TTable>, data: Record<string, unknown>, instance: InferSelectModel<TTable> | undefined, saveKwargs: SaveOptions | undefined): Promise<FormResult<TTable>> {
+  const { meta } = FormClass
+  const { baseFields, references } = meta
+  const adapter = resource.adapter
+  const current = instance as Row | undefined
+  const formData: Record<string, unknown> = {}
+  const cleaned: Record<string, unknown> = {}
+  const errors: ErrorDict = {}
+  for (const name in baseFields) {
+    const field = baseFields[name]
+    if (Object.hasOwn(data, name)) formData[name] = data[name]
+    else if (current !== undefined && Object.hasOwn(current, name)) formData[name] = current[name]
+    else {
+      const initial = field.initialValue()
+      if (initial !== undefined) formData[name] = initial
+    }
+    try {
+      const value = field.clean(formData[name])
+      const reference = references.get(name)
+      if (reference !== undefined && value !== null && value !== undefined && !(await adapter.exists(reference.table, [reference.column], [value]))) throw field.error('invalidChoice')
+      cleaned[name] = value
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      fileError(errors, cleaned, name, error)
+    }
+  }
+  if (meta.uniqueChecks.length > 0) await checkUnique(meta, adapter, errors, cleaned, current)
+  if (Object.keys(errors).length > 0) return [INVALID_FORM_DATA, { fields: errors }]
+  const { precondition, versionColumn } = resource.versionColumn === undefined ? saveKwargs ?? {} : { versionColumn: resource.versionColumn, ...saveKwargs }
+  const op = writeOp(meta, current, valuesToSave(meta, cleaned, formData), precondition, versionColumn)
+  let row: Row | undefined = current
+  if (op !== undefined) {
+    try {
+      [row] = await adapter.write([op])
+    } catch (error) {
+      const fields = await violationErrors(meta, baseFields, cleaned, adapter, error)
+      if (fields === undefined) throw error
+      return [INVALID_FORM_DATA, { fields }]
+    }
+    if (row === undefined) throw gone(meta)
+  }
+  return [instance === undefined ? 201 : 200, { [resource.name]: row as InferSelectModel<TTable> }]
 }
