@@ -3,7 +3,7 @@ import Database from 'better-sqlite3'
 import { eq, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
-// how the SQLite adapter runs its statements: straight on better-sqlite3, and inserts without RETURNING where the row is known
+// how the SQLite adapter runs its statements: straight on better-sqlite3, and inserts and updates without RETURNING where the row is known
 import { createAdapter, type Row } from '../lib/db/index.ts'
 
 const people = sqliteTable('people', {
@@ -80,6 +80,42 @@ t.test('an insert reads its row back for defaults and converted kinds', async (t
   const [dated] = await adapter.write([{ op: 'insert', table: notes, values: { body: 'dated', kind: 'log', at } }])
   t.strictSame(dated, await stored(notes, 2))
   t.equal((dated!.at as Date).getTime(), Date.parse('2024-05-17T10:20:30Z'), 'a timestamp is stored in seconds')
+})
+
+t.test('an update setting every column but the key knows its row without RETURNING; the row is the stored one', async (t) => {
+  const { adapter, prepared, stored } = setup(t)
+  await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', nick: 'countess', age: 36, score: 1.5 } }])
+  prepared.length = 0
+  const [row] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Grace', nick: null, age: 85, score: 2 } }])
+  t.strictSame(row, { id: 1, name: 'Grace', nick: null, age: 85, score: 2 })
+  t.same(Object.keys(row!), ['id', 'name', 'nick', 'age', 'score'], "in the table's column order")
+  t.strictSame(row, await stored(people, 1))
+  t.ok(prepared.some((source) => source.startsWith('update') && !source.includes('returning')), 'no RETURNING')
+  const [gone] = await adapter.write([{ op: 'update', table: people, key: 2, values: { name: 'Nobody', nick: null, age: 1, score: 1 } }])
+  t.equal(gone, undefined, 'no row with that key: nothing')
+})
+
+t.test('an update reads its row back when it leaves a column out or SQLite may store something else', async (t) => {
+  const { adapter, prepared, stored } = setup(t)
+  await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', nick: 'countess', age: 36, score: 1.5 } }])
+  prepared.length = 0
+  const cases: Array<[Record<string, unknown>, Record<string, unknown>, string]> = [
+    [{ name: 'Ada', age: 37 }, { id: 1, name: 'Ada', nick: 'countess', age: 37, score: 1.5 }, 'a column left out keeps its value'],
+    [{ name: 'Ada', nick: 'x', age: -0, score: 1 }, { age: 0 }, '-0 is stored as 0'],
+    [{ name: 'Ada', nick: 'x', age: 2 ** 60, score: 1 }, { age: 2 ** 60 }, 'an integer past 2^53 is read back'],
+    [{ name: 'Ada', age: 38 }, { age: 38, nick: 'x' }, 'the first set of keys again']
+  ]
+  for (const [values, expected, message] of cases) {
+    const [row] = await adapter.write([{ op: 'update', table: people, key: 1, values }])
+    t.match(row, expected, message)
+    t.strictSame(row, await stored(people, 1), `${message}: the row is the stored one`)
+  }
+  t.ok(prepared.some((source) => source.startsWith('update') && source.includes('returning')), 'these use RETURNING')
+  const [converted] = await adapter.write([
+    { op: 'insert', table: notes, values: { body: 'dated', at: new Date('2024-05-17T10:20:30Z') } },
+    { op: 'update', table: notes, key: 1, values: { body: 'redated', kind: 'log', at: new Date('2025-01-02T03:04:05Z') } }
+  ]).then((rows) => rows.slice(1))
+  t.strictSame(converted, await stored(notes, 1), 'a converted kind (timestamp) is read back')
 })
 
 t.test('in safe-integer mode an insert reads its row back (the rowid is a bigint)', async (t) => {

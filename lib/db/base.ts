@@ -117,13 +117,14 @@ export abstract class BaseAdapter implements Adapter {
     return returning ? query.returning() : query
   }
 
-  /** Builds an update of exactly these keys by primary key, with placeholders, returning the row. */
-  protected updateQuery (db: any, table: Table, keys: readonly string[], bump?: string): any {
+  /** Builds an update of exactly these keys by primary key, with placeholders, returning the row (or, with `returning` false, nothing). */
+  protected updateQuery (db: any, table: Table, keys: readonly string[], bump?: string, returning = true): any {
     const info = this.describe(table)
     const set: Record<string, unknown> = {}
     for (const key of keys) set[key] = placeholder(info.columns[key], key)
     if (bump !== undefined) set[bump] = sql`${info.columns[bump]} + 1`
-    return db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
+    const query = db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key')))
+    return returning ? query.returning() : query
   }
 
   /** Builds a read of one row by primary key; `lock` reads it FOR UPDATE (PostgreSQL). */
@@ -151,9 +152,20 @@ export abstract class BaseAdapter implements Adapter {
       keys.push(key)
       params[key] = value
     }
-    if (op.op === 'insert') return { key: `insert:${keys.join(',')}`, keys, params }
-    params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
-    return { key: `update:${keys.join(',')}${op.bump === undefined ? '' : `:+${op.bump}`}`, keys, params }
+    if (op.op !== 'insert') params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
+    return { key: this.shapeKey(op, keys), keys, params }
+  }
+
+  /** The statement cache key of a write of these keys: the last one made for the table and op, when the keys are the same, so it is hashed once. */
+  private shapeKey (op: WriteOp & { op: 'insert' | 'update' }, keys: readonly string[]): string {
+    let last = lastShapes.get(op.table)
+    if (last === undefined) lastShapes.set(op.table, last = {})
+    const name = op.op === 'insert' ? 'insert' : op.bump === undefined ? 'update' : `update+${op.bump}`
+    const previous = last[name]
+    if (previous !== undefined && previous.keys.length === keys.length && previous.keys.every((key, i) => key === keys[i])) return previous.key
+    const key = `${name}:${keys.join(',')}`
+    last[name] = { keys, key }
+    return key
   }
 
   protected deleteQuery (db: any, table: Table): any {
@@ -161,6 +173,9 @@ export abstract class BaseAdapter implements Adapter {
     return db.delete(table).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
   }
 }
+
+/** Per table and write, the keys of the last statement key made, and the key (see `shapeKey`). */
+const lastShapes = new WeakMap<Table, Record<string, { keys: readonly string[], key: string }>>()
 
 /**
  * `exists` statement keys and parameter names by key list, worked out once per list rather than

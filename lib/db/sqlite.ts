@@ -34,6 +34,9 @@ registerDialect({
     primaryKeys.length === 1 && primaryKeys[0] === column && column.columnType === 'SQLiteInteger'
 })
 
+/** The cache key of a write without RETURNING, by the key of the write with it: made once, not on every write. */
+const runKeys = new Map<string, string>()
+
 const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
   SQLITE_CONSTRAINT_UNIQUE: 'unique',
   SQLITE_CONSTRAINT_PRIMARYKEY: 'unique',
@@ -86,17 +89,18 @@ export class SQLiteAdapter extends BaseAdapter {
       return (this.prepared(op.table, 'delete', () => this.deleteQuery(this.db, op.table).prepare()).all!(key) as Row[])[0]
     }
     const shape = this.shapeOf(op, done)
-    if (op.op === 'insert') {
-      const plan = insertPlan(this.describe(op.table))
-      if (plan !== null && plan.accepts(shape.params)) {
-        // the stored row is known without RETURNING, which costs SQLite more than the insert's own work
-        const statement = this.prepared(op.table, `${shape.key}:run`, () => this.insertQuery(this.db, op.table, shape.keys, false).prepare())
-        const { lastInsertRowid } = statement.run!(shape.params) as { lastInsertRowid: number | bigint }
-        return plan.row(shape.params, lastInsertRowid) ??
-          (this.prepared(op.table, 'get', () => this.getQuery(this.db, op.table).prepare()).all!({ __key: lastInsertRowid }) as Row[])[0]
-      }
-    }
     if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
+    const plan = op.op === 'insert' || op.bump === undefined ? rowPlan(this.describe(op.table)) : null
+    if (plan !== null && (op.op === 'insert' ? plan.acceptsInsert(shape.params) : plan.acceptsUpdate(shape.params, op.key))) {
+      // the stored row is known without RETURNING, which costs SQLite more than the write's own work
+      let runKey = runKeys.get(shape.key)
+      if (runKey === undefined) runKeys.set(shape.key, runKey = `${shape.key}:run`)
+      const statement = this.prepared(op.table, runKey, () => (op.op === 'insert' ? this.insertQuery(this.db, op.table, shape.keys, false) : this.updateQuery(this.db, op.table, shape.keys, undefined, false)).prepare())
+      const { changes, lastInsertRowid } = statement.run!(shape.params) as { changes: number, lastInsertRowid: number | bigint }
+      if (op.op === 'update') return changes === 0 ? undefined : plan.row(shape.params, op.key, false)
+      return (typeof lastInsertRowid === 'number' ? plan.row(shape.params, lastInsertRowid, true) : undefined) ??
+        (this.prepared(op.table, 'get', () => this.getQuery(this.db, op.table).prepare()).all!({ __key: lastInsertRowid }) as Row[])[0]
+    }
     const build = op.op === 'insert' ? () => this.insertQuery(this.db, op.table, shape.keys) : () => this.updateQuery(this.db, op.table, shape.keys, op.bump)
     return (this.prepared(op.table, shape.key, () => build().prepare()).all!(shape.params) as Row[])[0]
   }
@@ -186,27 +190,30 @@ const PLAIN_KINDS: Record<string, (value: unknown) => boolean> = {
   SQLiteReal: (value) => typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)
 }
 
-/** How an insert's stored row is known from its values and the new rowid, for `runOp`. */
-interface InsertPlan {
-  /** Whether these values are stored unchanged and every column left out is the rowid or a nullable column without default. */
-  accepts (params: Record<string, unknown>): boolean
-  /** The row as RETURNING would give it, in the table's column order; `undefined` when the rowid is not a number (safe-integer mode). */
-  row (params: Record<string, unknown>, rowid: number | bigint): Row | undefined
+/** How a write's stored row is known from its values, for `runOp`. */
+interface RowPlan {
+  /** Whether an insert stores these values unchanged, and every column it leaves out is the rowid or nullable without default. */
+  acceptsInsert (params: Record<string, unknown>): boolean
+  /** Whether an update of the row with primary key `key` stores these values unchanged and sets every column but the key. */
+  acceptsUpdate (params: Record<string, unknown>, key: unknown): boolean
+  /** The row as RETURNING would give it, in the table's column order: the values, `key` in the rowid (insert) or primary key (update) when they leave it out, nulls for the rest. */
+  row (params: Record<string, unknown>, key: unknown, insert: boolean): Row
 }
 
-const insertPlans = new WeakMap<TableInfo, InsertPlan | null>()
+const rowPlans = new WeakMap<TableInfo, RowPlan | null>()
 
 /**
- * The insert plan of a table, or `null` when an insert must read its row back: a generated
- * column, or a column whose kind Drizzle converts (timestamps, booleans, JSON, bigints, custom).
+ * The row plan of a table, or `null` when a write must read its row back: a generated column,
+ * or a column whose kind Drizzle converts (timestamps, booleans, JSON, bigints, custom).
  */
-function insertPlan (info: TableInfo): InsertPlan | null {
-  let plan = insertPlans.get(info)
+function rowPlan (info: TableInfo): RowPlan | null {
+  let plan = rowPlans.get(info)
   if (plan !== undefined) return plan
   plan = null
   const columns = Object.entries(info.columns).map(([key, column]) => ({
     key,
     check: PLAIN_KINDS[column.columnType] as ((value: unknown) => boolean) | undefined,
+    primary: key === info.primaryKey,
     // an INTEGER PRIMARY KEY is the rowid: SQLite assigns it when the insert leaves it out
     rowid: key === info.primaryKey && column.columnType === 'SQLiteInteger' && info.automatic.has(key),
     nullable: !column.notNull && !column.hasDefault,
@@ -214,24 +221,30 @@ function insertPlan (info: TableInfo): InsertPlan | null {
   }))
   if (columns.every((c) => c.check !== undefined && !c.generated)) {
     plan = {
-      accepts (params) {
+      acceptsInsert (params) {
         for (const { key, check, rowid, nullable } of columns) {
           const value = params[key]
           if (value === undefined ? !(rowid || nullable) : rowid || (value !== null && !check!(value))) return false
         }
         return true
       },
-      row (params, rowid) {
-        if (typeof rowid !== 'number') return undefined
+      acceptsUpdate (params, key) {
+        for (const { key: name, check, primary } of columns) {
+          const value = params[name] === undefined && primary ? key : params[name]
+          if (value === undefined || (value !== null && !check!(value))) return false
+        }
+        return true
+      },
+      row (params, key, insert) {
         const row: Row = {}
         for (const c of columns) {
           const value = params[c.key]
-          row[c.key] = value !== undefined ? value : c.rowid ? rowid : null
+          row[c.key] = value !== undefined ? value : (insert ? c.rowid : c.primary) ? key : null
         }
         return row
       }
     }
   }
-  insertPlans.set(info, plan)
+  rowPlans.set(info, plan)
   return plan
 }
