@@ -28,8 +28,10 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
   app.addHook('onClose', close)
   // a stand-in for real authentication: `Authorization: Bearer <token>` signs in
   app.decorateRequest('user', undefined)
-  app.addHook('onRequest', async (request) => {
-    if (request.headers.authorization === `Bearer ${token}`) request.user = { name: 'demo' }
+  const bearer = `Bearer ${token}`
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.headers.authorization === bearer) request.user = { name: 'demo' }
+    done()
   })
   await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(schema), stickyNoteResource(schema)] })
   app.get('/', async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))

@@ -52,11 +52,14 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   const params = Type.Object({ id: Type.String() })
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
 
+  // the routes are registered once: the links they offer are known now
+  const canUpdate = allows(resource, 'PUT')
+  const canDelete = allows(resource, 'DELETE')
   const itemLinks = (request: FastifyRequest, row: Row): Record<string, Link> => {
     const href = absoluteUrl(request, itemPath(row))
     const links: Record<string, Link> = { self: { href, method: 'GET' } }
-    if (allows(resource, 'PUT')) links.update = { href, method: 'PUT' }
-    if (allows(resource, 'DELETE')) links.delete = { href, method: 'DELETE' }
+    if (canUpdate) links.update = { href, method: 'PUT' }
+    if (canDelete) links.delete = { href, method: 'DELETE' }
     return links
   }
   const serialize = (request: FastifyRequest, row: Row): Record<string, unknown> => {
@@ -104,7 +107,9 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     async 'list POST' (request, reply) {
       const data = readBody(request, reply)
       if (data === undefined) return reply
-      if (!(await resource.hasModifyPermissions(request))) return sendPermissionError(request, reply)
+      // a synchronous check's answer is used as it is, without a wait
+      const allowed = resource.hasModifyPermissions(request)
+      if (!(typeof allowed === 'boolean' ? allowed : await allowed)) return sendPermissionError(request, reply)
       const [status, payload] = await resource.handleFormRequest({ request, data })
       if (status instanceof WebAPIError) return sendError(reply, status, payload)
       const row = (payload as Record<string, Row>)[name]
@@ -123,9 +128,15 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (data === undefined) return reply
       const row = await load(request, reply)
       if (row === undefined) return reply
-      if (!(await resource.hasModifyPermissions(request, row as never))) return sendPermissionError(request, reply)
+      const allowed = resource.hasModifyPermissions(request, row as never)
+      if (!(typeof allowed === 'boolean' ? allowed : await allowed)) return sendPermissionError(request, reply)
       if (preconditionFails(request, reply, row)) return reply
-      const { _method: _, ...fields } = data
+      // `_method` says what an HTML form means, and is no field
+      let fields = data
+      if (Object.hasOwn(data, '_method')) {
+        const { _method: _, ...rest } = data
+        fields = rest
+      }
       const precondition = expectation(request)
       let result
       try {

@@ -29,6 +29,12 @@ export const ErrorEnvelope = Type.Object({
  */
 function jsonSafe (schema: any): any {
   if (schema.anyOf !== undefined) {
+    // an enum column is a union of string literals, itself in a union with null when nullable
+    const literals = schema.anyOf.flatMap((b: any) => b.anyOf ?? [b])
+    if (literals.every((b: any) => b.type === 'null' || (b.const !== undefined && b.type === 'string'))) {
+      const values = literals.filter((b: any) => b.type !== 'null').map((b: any) => b.const)
+      if (values.length > 0) return { type: values.length < literals.length ? ['string', 'null'] : 'string', enum: values }
+    }
     const branches = schema.anyOf.map(jsonSafe)
     const nullable = branches.some((b: any) => b.type === 'null')
     const rest = branches.filter((b: any) => b.type !== 'null')
@@ -36,9 +42,6 @@ function jsonSafe (schema: any): any {
       if (!nullable) return rest[0]
       // a bigint reaches the serializer's string coercion only under `nullable`; a type list would refuse it
       return schema.anyOf.some((b: any) => b.type === 'bigint') ? { ...rest[0], nullable: true } : { ...rest[0], type: [rest[0].type, 'null'] }
-    }
-    if (rest.every((b: any) => b.const !== undefined && b.type === 'string')) {
-      return { type: nullable ? ['string', 'null'] : 'string', enum: rest.map((b: any) => b.const) }
     }
     return {}
   }
