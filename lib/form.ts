@@ -185,14 +185,23 @@ export function fileError (errors: ErrorDict, cleaned: Record<string, unknown>, 
 
 /** Checks unique and unique-together sets whose fields are all clean, leaving out `instance`'s own row; files a duplicate's error. */
 export async function checkUnique (meta: FormMeta, adapter: Adapter, errors: ErrorDict, cleaned: Record<string, unknown>, instance: Row | undefined): Promise<void> {
-  const { info, uniqueChecks } = meta
+  const { info } = meta
   const exclude = instance?.[info.primaryKey]
-  for (const { keys, field, message } of uniqueChecks) {
-    if (keys.some((key) => key in errors || !(key in cleaned))) continue
-    const values = keys.map((key) => cleaned[key])
-    if (values.some((value) => value === null || value === undefined)) continue
-    if (await adapter.exists(info.table, keys, values, exclude)) fileError(errors, cleaned, field, message)
+  for (const { keys, field, message } of meta.uniqueChecks) {
+    const values = uniqueValues(keys, errors, cleaned)
+    if (values !== undefined && await adapter.exists(info.table, keys, values, exclude)) fileError(errors, cleaned, field, message)
   }
+}
+
+/** The values a unique check queries; `undefined` when a field has an error or no value, and the check is skipped. */
+export function uniqueValues (keys: readonly string[], errors: ErrorDict, cleaned: Record<string, unknown>): unknown[] | undefined {
+  const values: unknown[] = []
+  for (const key of keys) {
+    const value = cleaned[key]
+    if (key in errors || value === null || value === undefined) return undefined
+    values.push(value)
+  }
+  return values
 }
 
 /** The values a save writes: the form's columns that cleaned to a value (`data` is the form's bound data). */

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { INVALID_FORM_DATA, mergeErrors, ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
-import { checkUnique, fileError, gone, isPlainForm, valuesToSave, violationErrors, writeOp, type ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
+import { fileError, gone, isPlainForm, uniqueValues, valuesToSave, violationErrors, writeOp, type ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { createAdapter, describe, type Adapter, type Row } from './db/index.ts'
 
 /** The methods a resource can allow; PATCH is allowed with PUT. */
@@ -136,8 +136,8 @@ export class FormResource<TTable extends Table = Table> {
    * Returns `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`.
    */
   async handleFormRequest (args: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
-    const FormClass = args.instance === undefined ? (this.addFormClass ?? this.formClass) : this.formClass
-    if (args.formKwargs === undefined && args.saveKwargs?.commit !== false && stepsArePlain(this, FormClass)) return await savePlainForm(this, FormClass, args.data, args.instance, args.saveKwargs)
+    const plain = plainFormRequest(this, args)
+    if (plain !== undefined) return await plain
     const { request, data, files, instance, formKwargs, saveKwargs, ...kwargs } = args
     let form: ModelForm<TTable>
     try {
@@ -185,16 +185,29 @@ function stepsArePlain (resource: FormResource<any>, FormClass: ModelFormClass<a
 }
 
 /**
- * `handleFormRequest` when every step is the default one (see `stepsArePlain`): the same
- * merge of initial values, instance and data as `createForm`, the same cleaning, checks and
- * write as the form's `isValid()` and `save()`, and the same answers, without making a form
- * object or passing each step's result through a promise. Most requests take this path, so
- * it is kept lean; the tests run every form behaviour through both paths.
+ * `handleFormRequest` when every step is the default one (see `stepsArePlain`), else `undefined`:
+ * the same merge of initial values, instance and data as `createForm`, the same cleaning, checks
+ * and write as the form's `isValid()` and `save()`, and the same answers, without making a form
+ * object or passing each step's result through a promise. On a synchronous database (SQLite) the
+ * answer comes at once, not as a promise. Most requests take this path, so it is kept lean; the
+ * tests run every form behaviour through both paths.
  */
-async function savePlainForm<TTable extends Table> (resource: FormResource<TTable>, FormClass: ModelFormClass<TTable>, data: Record<string, unknown>, instance: InferSelectModel<TTable> | undefined, saveKwargs: SaveOptions | undefined): Promise<FormResult<TTable>> {
+export function plainFormRequest<TTable extends Table> (resource: FormResource<TTable>, args: HandleFormRequestArgs<TTable>): FormResult<TTable> | Promise<FormResult<TTable>> | undefined {
+  const FormClass = args.instance === undefined ? (resource.addFormClass ?? resource.formClass) : resource.formClass
+  if (args.formKwargs !== undefined || args.saveKwargs?.commit === false || !stepsArePlain(resource, FormClass)) return undefined
+  return settle(savePlainForm(resource, FormClass, args.data, args.instance, args.saveKwargs))
+}
+
+/**
+ * The plain path's steps. Each database answer it needs is `yield`ed when it is a promise and
+ * taken at once when the adapter answers at once (`immediate`), so one body serves both kinds
+ * of driver; `settle` runs it.
+ */
+function * savePlainForm<TTable extends Table> (resource: FormResource<TTable>, FormClass: ModelFormClass<TTable>, data: Record<string, unknown>, instance: InferSelectModel<TTable> | undefined, saveKwargs: SaveOptions | undefined): Generator<unknown, FormResult<TTable>, any> {
   const { meta } = FormClass
-  const { baseFields, references } = meta
+  const { baseFields, references, info } = meta
   const adapter = resource.adapter
+  const now = adapter.immediate
   const current = instance as Row | undefined
   const formData: Record<string, unknown> = {}
   const cleaned: Record<string, unknown> = {}
@@ -210,27 +223,59 @@ async function savePlainForm<TTable extends Table> (resource: FormResource<TTabl
     try {
       const value = field.clean(formData[name])
       const reference = references.get(name)
-      if (reference !== undefined && value !== null && value !== undefined && !(await adapter.exists(reference.table, [reference.column], [value]))) throw field.error('invalidChoice')
+      if (reference !== undefined && value !== null && value !== undefined) {
+        const keys = [reference.column]
+        const found: boolean = now !== undefined ? now.exists(reference.table, keys, [value]) : yield adapter.exists(reference.table, keys, [value])
+        if (!found) throw field.error('invalidChoice')
+      }
       cleaned[name] = value
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       fileError(errors, cleaned, name, error)
     }
   }
-  if (meta.uniqueChecks.length > 0) await checkUnique(meta, adapter, errors, cleaned, current)
+  const exclude = current?.[info.primaryKey]
+  for (const { keys, field, message } of meta.uniqueChecks) {
+    const values = uniqueValues(keys, errors, cleaned)
+    if (values === undefined) continue
+    const taken: boolean = now !== undefined ? now.exists(info.table, keys, values, exclude) : yield adapter.exists(info.table, keys, values, exclude)
+    if (taken) fileError(errors, cleaned, field, message)
+  }
   if (Object.keys(errors).length > 0) return [INVALID_FORM_DATA, { fields: errors }]
   const { precondition, versionColumn } = resource.versionColumn === undefined ? saveKwargs ?? {} : { versionColumn: resource.versionColumn, ...saveKwargs }
   const op = writeOp(meta, current, valuesToSave(meta, cleaned, formData), precondition, versionColumn)
   let row: Row | undefined = current
   if (op !== undefined) {
     try {
-      [row] = await adapter.write([op])
+      [row] = now !== undefined ? now.write([op]) : yield adapter.write([op])
     } catch (error) {
-      const fields = await violationErrors(meta, baseFields, cleaned, adapter, error)
+      const fields: ErrorDict | undefined = yield violationErrors(meta, baseFields, cleaned, adapter, error)
       if (fields === undefined) throw error
       return [INVALID_FORM_DATA, { fields }]
     }
     if (row === undefined) throw gone(meta)
   }
   return [instance === undefined ? 201 : 200, { [resource.name]: row as InferSelectModel<TTable> }]
+}
+
+/** Runs steps to their end: at once when they yield nothing (every answer came at once), else by waiting for each promise they yield. */
+function settle<T> (steps: Generator<unknown, T, unknown>): T | Promise<T> {
+  const step = steps.next()
+  return step.done === true ? step.value : settleLater(steps, step.value as Promise<unknown>)
+}
+
+async function settleLater<T> (steps: Generator<unknown, T, unknown>, pending: Promise<unknown>): Promise<T> {
+  for (;;) {
+    let answer: unknown
+    let failure: { error: unknown } | undefined
+    try {
+      answer = await pending
+    } catch (error) {
+      failure = { error }
+    }
+    // a rejection is thrown into the steps, where their own try may catch it
+    const step = failure === undefined ? steps.next(answer) : steps.throw(failure.error)
+    if (step.done === true) return step.value
+    pending = step.value as Promise<unknown>
+  }
 }

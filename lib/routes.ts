@@ -12,13 +12,21 @@ import {
 import { absoluteUrl, etagMatches, etagOf, onlyList, pageOf, sendError, trimItem, type Link } from './responses.ts'
 import { bodySchema, ErrorEnvelope, itemEnvelope, itemSchema, listEnvelope } from './schemas.ts'
 import { describe, fieldFor, type Precondition, type Row } from './db/index.ts'
-import { FormResource, type HttpMethod } from './resource.ts'
+import { FormResource, plainFormRequest, type FormResult, type HandleFormRequestArgs, type HttpMethod } from './resource.ts'
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 const LIST_METHODS: readonly Method[] = ['GET', 'POST']
 const ITEM_METHODS: readonly Method[] = ['GET', 'PUT', 'PATCH', 'DELETE']
 const TUNNELLED = new Set(['PUT', 'PATCH', 'DELETE'])
 const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 409: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope }
+
+/** What a handler gives Fastify: nothing once it has answered, or a promise when it answers later. */
+type Done = void | Promise<void>
+
+/** Goes on with `next` once `value` is known: at once when it is not a promise. */
+function andThen<T> (value: T | Promise<T>, next: (value: T) => Done): Done {
+  return value instanceof Promise ? value.then(next) : next(value)
+}
 
 /** Whether `method` is allowed; PATCH goes with PUT. */
 function allows (resource: FormResource<any>, method: Method): boolean {
@@ -55,27 +63,35 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   // the routes are registered once: the links they offer are known now
   const canUpdate = allows(resource, 'PUT')
   const canDelete = allows(resource, 'DELETE')
-  const itemLinks = (request: FastifyRequest, row: Row): Record<string, Link> => {
-    const href = absoluteUrl(request, itemPath(row))
+  const itemLinks = (request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(row))): Record<string, Link> => {
     const links: Record<string, Link> = { self: { href, method: 'GET' } }
     if (canUpdate) links.update = { href, method: 'PUT' }
     if (canDelete) links.delete = { href, method: 'DELETE' }
     return links
   }
-  const serialize = (request: FastifyRequest, row: Row): Record<string, unknown> => {
+  /** The item as the response carries it; `href`: its absolute URL, when already known. */
+  const serialize = (request: FastifyRequest, row: Row, href?: string): Record<string, unknown> => {
     const query = request.query as Record<string, unknown>
     const out = resource.serializeObject(row as never, { request })
-    return trimItem(out, itemLinks(request, row), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
+    return trimItem(out, itemLinks(request, row, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
   }
-  /** Loads the URL's row, answering 404 (before any permission check) when there is none. */
-  const load = async (request: FastifyRequest, reply: FastifyReply): Promise<Row | undefined> => {
+  /**
+   * Loads the URL's row, answering 404 (before any permission check) when there is none. A
+   * promise only when the read is one: on SQLite, without an overridden `getObject`, the row at once.
+   */
+  const load = (request: FastifyRequest, reply: FastifyReply): Row | undefined | Promise<Row | undefined> => {
     let id: unknown
     try {
       id = idField.clean((request.params as { id: string }).id)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
     }
-    const row = id === undefined || id === null ? undefined : await resource.getObject(id)
+    if (id === undefined || id === null) return found(reply, undefined)
+    const now = resource.getObject === FormResource.prototype.getObject ? resource.adapter.immediate : undefined
+    if (now !== undefined) return found(reply, now.get(table, id))
+    return resource.getObject(id).then((row) => found(reply, row as Row | undefined))
+  }
+  const found = (reply: FastifyReply, row: Row | undefined): Row | undefined => {
     if (row === undefined) sendError(reply, DOES_NOT_EXIST)
     return row
   }
@@ -92,9 +108,54 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     return ifMatch === undefined ? undefined : (current) => etagMatches(ifMatch, etagOf(current))
   }
 
-  const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>> = {
+  /** The resource's `handleFormRequest`, or its plain path when it has not overridden it: then on SQLite the answer at once. */
+  const formRequest = (args: HandleFormRequestArgs<Table>): FormResult<Table> | Promise<FormResult<Table>> =>
+    (resource.handleFormRequest === FormResource.prototype.handleFormRequest ? plainFormRequest(resource, args) : undefined) ?? resource.handleFormRequest(args)
+  /** Goes on with `next` when the permission check says yes, else answers 401 or 403. */
+  const permitted = (request: FastifyRequest, reply: FastifyReply, allowed: boolean | Promise<boolean>, next: () => Done): Done =>
+    andThen(allowed, (ok) => {
+      if (ok) return next()
+      sendPermissionError(request, reply)
+    })
+  /** An update of a loaded row the request may change: its `If-Match`, the form, the answer. */
+  const change = (request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>, row: Row): Done => {
+    if (preconditionFails(request, reply, row)) return
+    // `_method` says what an HTML form means, and is no field
+    let fields = data
+    if (Object.hasOwn(data, '_method')) {
+      const { _method: _, ...rest } = data
+      fields = rest
+    }
+    const precondition = expectation(request)
+    const changed = ([status, payload]: FormResult<Table>): void => {
+      if (status instanceof WebAPIError) {
+        sendError(reply, status, payload)
+        return
+      }
+      const saved = (payload as Record<string, Row>)[name]
+      reply.code(status).header('ETag', etagOf(saved)).send({ stat: 'ok', [name]: serialize(request, saved) })
+    }
+    const failed = (error: unknown): void => {
+      if (error instanceof ObjectDoesNotExist) sendError(reply, DOES_NOT_EXIST)
+      else if (error instanceof PreconditionFailedError) sendStale(reply, error.current)
+      else throw error
+    }
+    let result
+    try {
+      result = formRequest({ request, data: fields, instance: row as never, saveKwargs: precondition === undefined ? undefined : { precondition } })
+    } catch (error) {
+      return failed(error)
+    }
+    return result instanceof Promise ? result.then(changed, failed) : changed(result)
+  }
+
+  // the handlers answer at once when every step does (SQLite, synchronous permission checks), else through promises
+  const handlers: Record<string, (request: FastifyRequest, reply: FastifyReply) => Done> = {
     async 'list GET' (request, reply) {
-      if (!(await resource.hasListAccessPermissions(request))) return sendPermissionError(request, reply)
+      if (!(await resource.hasListAccessPermissions(request))) {
+        sendPermissionError(request, reply)
+        return
+      }
       const { start, max } = pageOf(request.query as Record<string, unknown>, resource.maxResultsDefault, resource.maxResultsCap)
       const [rows, total] = await Promise.all([resource.adapter.list(table, start, max), resource.adapter.count(table)])
       const page = (from: number): Link => ({ href: absoluteUrl(request, `${listPath}?start=${from}&max-results=${max}`), method: 'GET' })
@@ -102,77 +163,74 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (allows(resource, 'POST')) links.create = { href: absoluteUrl(request, listPath), method: 'POST' }
       if (start > 0) links.prev = page(Math.max(0, start - max))
       if (start + max < total) links.next = page(start + max)
-      return { stat: 'ok', [listKey]: rows.map((row) => serialize(request, row)), total_results: total, links }
+      reply.send({ stat: 'ok', [listKey]: rows.map((row) => serialize(request, row)), total_results: total, links })
     },
-    async 'list POST' (request, reply) {
+    'list POST' (request, reply) {
       const data = readBody(request, reply)
-      if (data === undefined) return reply
-      // a synchronous check's answer is used as it is, without a wait
-      const allowed = resource.hasModifyPermissions(request)
-      if (!(typeof allowed === 'boolean' ? allowed : await allowed)) return sendPermissionError(request, reply)
-      const [status, payload] = await resource.handleFormRequest({ request, data })
-      if (status instanceof WebAPIError) return sendError(reply, status, payload)
-      const row = (payload as Record<string, Row>)[name]
-      return reply.code(status).header('Location', absoluteUrl(request, itemPath(row))).send({ stat: 'ok', [name]: serialize(request, row) })
+      if (data === undefined) return
+      return permitted(request, reply, resource.hasModifyPermissions(request), () => andThen(formRequest({ request, data }), ([status, payload]) => {
+        if (status instanceof WebAPIError) {
+          sendError(reply, status, payload)
+          return
+        }
+        const row = (payload as Record<string, Row>)[name]
+        const href = absoluteUrl(request, itemPath(row))
+        reply.code(status).header('Location', href).send({ stat: 'ok', [name]: serialize(request, row, href) })
+      }))
     },
-    async 'item GET' (request, reply) {
-      const row = await load(request, reply)
-      if (row === undefined) return reply
-      if (!(await resource.hasAccessPermissions(request, row as never))) return sendPermissionError(request, reply)
-      const etag = etagOf(row)
-      if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).header('ETag', etag).send()
-      return reply.header('ETag', etag).send({ stat: 'ok', [name]: serialize(request, row) })
+    'item GET' (request, reply) {
+      return andThen(load(request, reply), (row) => {
+        if (row === undefined) return
+        return permitted(request, reply, resource.hasAccessPermissions(request, row as never), () => {
+          const etag = etagOf(row)
+          if (etagMatches(request.headers['if-none-match'], etag)) reply.code(304).header('ETag', etag).send()
+          else reply.header('ETag', etag).send({ stat: 'ok', [name]: serialize(request, row) })
+        })
+      })
     },
-    async 'item PUT' (request, reply) {
+    'item PUT' (request, reply) {
       const data = readBody(request, reply)
-      if (data === undefined) return reply
-      const row = await load(request, reply)
-      if (row === undefined) return reply
-      const allowed = resource.hasModifyPermissions(request, row as never)
-      if (!(typeof allowed === 'boolean' ? allowed : await allowed)) return sendPermissionError(request, reply)
-      if (preconditionFails(request, reply, row)) return reply
-      // `_method` says what an HTML form means, and is no field
-      let fields = data
-      if (Object.hasOwn(data, '_method')) {
-        const { _method: _, ...rest } = data
-        fields = rest
-      }
-      const precondition = expectation(request)
-      let result
-      try {
-        result = await resource.handleFormRequest({ request, data: fields, instance: row as never, saveKwargs: precondition === undefined ? undefined : { precondition } })
-      } catch (error) {
-        if (error instanceof ObjectDoesNotExist) return sendError(reply, DOES_NOT_EXIST)
-        if (error instanceof PreconditionFailedError) return sendStale(reply, error.current)
-        throw error
-      }
-      const [status, payload] = result
-      if (status instanceof WebAPIError) return sendError(reply, status, payload)
-      const saved = (payload as Record<string, Row>)[name]
-      return reply.code(status).header('ETag', etagOf(saved)).send({ stat: 'ok', [name]: serialize(request, saved) })
+      if (data === undefined) return
+      return andThen(load(request, reply), (row) => {
+        if (row === undefined) return
+        return permitted(request, reply, resource.hasModifyPermissions(request, row as never), () => change(request, reply, data, row))
+      })
     },
     async 'item DELETE' (request, reply) {
-      const row = await load(request, reply)
-      if (row === undefined) return reply
-      if (!(await resource.hasDeletePermissions(request, row as never))) return sendPermissionError(request, reply)
-      if (preconditionFails(request, reply, row)) return reply
+      const loaded = load(request, reply)
+      const row = loaded instanceof Promise ? await loaded : loaded
+      if (row === undefined) return
+      if (!(await resource.hasDeletePermissions(request, row as never))) {
+        sendPermissionError(request, reply)
+        return
+      }
+      if (preconditionFails(request, reply, row)) return
       let deleted: Row | undefined
       try {
         [deleted] = await resource.adapter.write([{ op: 'delete', table, key: row[info.primaryKey], expect: expectation(request) }])
       } catch (error) {
-        if (error instanceof PreconditionFailedError) return sendStale(reply, error.current)
-        if (resource.adapter.violation(error, table)?.kind === 'foreignKey') return sendError(reply, ITEM_IN_USE)
+        if (error instanceof PreconditionFailedError) {
+          sendStale(reply, error.current)
+          return
+        }
+        if (resource.adapter.violation(error, table)?.kind === 'foreignKey') {
+          sendError(reply, ITEM_IN_USE)
+          return
+        }
         throw error
       }
       // deleted by someone else since it was read
-      if (deleted === undefined) return sendError(reply, DOES_NOT_EXIST)
-      return reply.code(204).send()
+      if (deleted === undefined) sendError(reply, DOES_NOT_EXIST)
+      else reply.code(204).send()
     },
     // an HTML form can only GET or POST: `_method` in its fields says what it means
-    async 'item POST' (request, reply) {
+    'item POST' (request, reply) {
       const tunnelled = String((request.body as Record<string, unknown> | undefined)?._method ?? '').toUpperCase()
-      if (!TUNNELLED.has(tunnelled) || !allows(resource, tunnelled as Method)) return sendMethodNotAllowed(reply, ITEM_METHODS)
-      return await handlers[tunnelled === 'DELETE' ? 'item DELETE' : 'item PUT'](request, reply)
+      if (!TUNNELLED.has(tunnelled) || !allows(resource, tunnelled as Method)) {
+        sendMethodNotAllowed(reply, ITEM_METHODS)
+        return
+      }
+      return handlers[tunnelled === 'DELETE' ? 'item DELETE' : 'item PUT'](request, reply)
     }
   }
   handlers['item PATCH'] = handlers['item PUT']

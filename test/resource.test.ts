@@ -485,7 +485,7 @@ t.test('the steps are taken when a form has clean hooks, is subclassed or gets f
     change()
     validated = 0
     const result = await resource.handleFormRequest({ request, data: { name: `a${++n}` }, ...args })
-    t.equal((result[1] as { author: { name: string } }).author.name, expected, name)
+    t.equal((result[1] as unknown as { author: { name: string } }).author.name, expected, name)
     t.ok(validated > 0, `${name}: through the steps`)
   }
 })

@@ -550,6 +550,22 @@ t.test('PUT on an item deleted between reading and saving: 404 DOES_NOT_EXIST', 
   t.same(rows('authors'), [])
 })
 
+t.test('POST and PUT refused by the database for another reason than a constraint: 500 in the envelope, nothing written', async (t) => {
+  const { app, sqlite, rows } = await buildTestApp(t)
+  sqlite.exec(`INSERT INTO authors (name) VALUES ('Ann Leckie');
+    CREATE TRIGGER no_insert BEFORE INSERT ON authors BEGIN SELECT RAISE(ABORT, 'closed for new authors'); END;
+    CREATE TRIGGER no_update BEFORE UPDATE ON authors BEGIN SELECT RAISE(ABORT, 'closed for changes'); END;`)
+  const SERVER_FAILURE = { stat: 'fail', err: { code: 205, msg: 'The server could not complete the request', type: 'server-error' } }
+  const created = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { name: 'Martha Wells' } })
+  t.equal(created.statusCode, 500)
+  t.same(created.json(), SERVER_FAILURE)
+  const changed = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: SIGNED_IN, payload: { title: 'MS' } })
+  t.equal(changed.statusCode, 500)
+  t.same(changed.json(), SERVER_FAILURE)
+  t.notMatch(changed.body, /closed/, 'the cause stays in the log')
+  t.same(rows('authors'), [{ id: 1, name: 'Ann Leckie', title: null, birth_date: null, secret: null }])
+})
+
 t.test('DELETE refused by the database for another reason than a reference: 500 in the envelope, nothing deleted', async (t) => {
   const { app, sqlite, rows } = await buildTestApp(t)
   sqlite.exec(`INSERT INTO authors (name) VALUES ('Ann Leckie');

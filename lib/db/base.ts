@@ -58,9 +58,12 @@ export abstract class BaseAdapter implements Adapter {
   }
 
   async get (table: Table, key: unknown): Promise<Row | undefined> {
-    const pk = this.pkColumn(table)
-    const statement = this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
-    return (await this.run(statement, { __key: pk.mapToDriverValue(key) }))[0]
+    return (await this.run(this.getStatement(table), { __key: this.pkColumn(table).mapToDriverValue(key) }))[0]
+  }
+
+  /** The prepared read of one row by primary key (parameter `__key`). */
+  protected getStatement (table: Table): Prepared {
+    return this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
   }
 
   async list (table: Table, offset: number, limit: number): Promise<Row[]> {
@@ -76,6 +79,12 @@ export abstract class BaseAdapter implements Adapter {
   }
 
   async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
+    const [statement, params] = this.existsQuery(table, keys, values, exclude)
+    return (await this.run(statement, params)).length > 0
+  }
+
+  /** The prepared `exists` statement for these keys and its parameters. */
+  protected existsQuery (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): [Prepared, Record<string, unknown>] {
     const info = this.describe(table)
     let names = existsNames.get(keys)
     if (names === undefined) existsNames.set(keys, names = existsNamesOf(keys))
@@ -89,7 +98,7 @@ export abstract class BaseAdapter implements Adapter {
     const params: Record<string, unknown> = {}
     for (let i = 0; i < keys.length; i++) params[names.params[i]] = info.columns[keys[i]].mapToDriverValue(values[i])
     if (exclude !== undefined) params.exclude = info.columns[info.primaryKey].mapToDriverValue(exclude)
-    return (await this.run(statement, params)).length > 0
+    return [statement, params]
   }
 
   /**

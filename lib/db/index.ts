@@ -6,7 +6,7 @@ import { SQLiteAdapter } from './sqlite.ts'
 import type { Adapter } from './types.ts'
 
 export { describe, fieldFor } from './describe.ts'
-export type { Adapter, Precondition, Row, TableInfo, Violation, WriteOp } from './types.ts'
+export type { Adapter, ImmediateAccess, Precondition, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 const adapters = new WeakMap<object, Adapter>()
 

@@ -3,7 +3,7 @@ import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { fields } from '../fields.ts'
 import { BaseAdapter, type Prepared } from './base.ts'
 import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
-import type { Row, TableInfo, Violation, WriteOp } from './types.ts'
+import type { ImmediateAccess, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 const SAFE = { minValue: Number.MIN_SAFE_INTEGER, maxValue: Number.MAX_SAFE_INTEGER }
 const INT64 = { minValue: -(2n ** 63n), maxValue: 2n ** 63n - 1n }
@@ -68,7 +68,29 @@ export class SQLiteAdapter extends BaseAdapter {
     return statement.all!(params) as Row[]
   }
 
+  /** better-sqlite3 answers at once: the promises below only wrap these. */
+  readonly immediate: ImmediateAccess = {
+    get: (table, key) => (this.getStatement(table).all!({ __key: this.pkColumn(table).mapToDriverValue(key) }) as Row[])[0],
+    exists: (table, keys, values, exclude) => {
+      const [statement, params] = this.existsQuery(table, keys, values, exclude)
+      return (statement.all!(params) as Row[]).length > 0
+    },
+    write: (ops) => this.writeNow(ops)
+  }
+
+  override async get (table: Table, key: unknown): Promise<Row | undefined> {
+    return this.immediate.get(table, key)
+  }
+
+  override async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
+    return this.immediate.exists(table, keys, values, exclude)
+  }
+
   async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
+    return this.writeNow(ops)
+  }
+
+  private writeNow (ops: readonly WriteOp[]): Array<Row | undefined> {
     // one plain statement is a transaction of its own; several, or a checked one, run inside BEGIN IMMEDIATE ... COMMIT
     if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [this.runOp(ops[0], [])]
     return this.db.transaction(() => {

@@ -51,11 +51,24 @@ export type WriteOp =
   | { readonly op: 'delete', readonly table: Table, readonly key: unknown, readonly expect?: Precondition }
 
 /**
+ * An adapter's reads and writes answered at once, for a synchronous driver (better-sqlite3): the
+ * same statements, results and errors as the adapter's promises, for callers on a hot path that
+ * would otherwise wait a turn of the event loop's microtask queue for each.
+ */
+export interface ImmediateAccess {
+  get (table: Table, key: unknown): Row | undefined
+  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): boolean
+  write (ops: readonly WriteOp[]): Array<Row | undefined>
+}
+
+/**
  * The only door to the database. One adapter per dialect, made by `createAdapter(db)`;
  * statements are prepared once per table and shape, and every call is a promise on both dialects.
  */
 export interface Adapter {
   readonly dialect: 'sqlite' | 'postgresql'
+  /** The same reads and writes without promises, when the driver is synchronous (SQLite). */
+  readonly immediate?: ImmediateAccess
   /** Describes a table (cached). */
   describe (table: Table): TableInfo
   /** Reads one row by primary key. */
