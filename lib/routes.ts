@@ -23,9 +23,14 @@ const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvel
 /** What a handler gives Fastify: nothing once it has answered, or a promise when it answers later. */
 type Done = void | Promise<void>
 
+/** Whether a value is a promise or any other thenable (an overridden step may give one). */
+function isThenable (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function'
+}
+
 /** Goes on with `next` once `value` is known: at once when it is not a promise. */
-function andThen<T> (value: T | Promise<T>, next: (value: T) => Done): Done {
-  return value instanceof Promise ? value.then(next) : next(value)
+function andThen<T, R> (value: T | PromiseLike<T>, next: (value: T) => R | Promise<R>): R | Promise<R> {
+  return isThenable(value) ? Promise.resolve(value).then(next) : next(value)
 }
 
 /** Whether `method` is allowed; PATCH goes with PUT. */
@@ -89,7 +94,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     if (id === undefined || id === null) return found(reply, undefined)
     const now = resource.getObject === FormResource.prototype.getObject ? resource.adapter.immediate : undefined
     if (now !== undefined) return found(reply, now.get(table, id))
-    return resource.getObject(id).then((row) => found(reply, row as Row | undefined))
+    return andThen(resource.getObject(id), (row) => found(reply, row as Row | undefined))
   }
   const found = (reply: FastifyReply, row: Row | undefined): Row | undefined => {
     if (row === undefined) sendError(reply, DOES_NOT_EXIST)
@@ -146,7 +151,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     } catch (error) {
       return failed(error)
     }
-    return result instanceof Promise ? result.then(changed, failed) : changed(result)
+    return isThenable(result) ? Promise.resolve(result).then(changed, failed) : changed(result)
   }
 
   // the handlers answer at once when every step does (SQLite, synchronous permission checks), else through promises
@@ -197,8 +202,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       })
     },
     async 'item DELETE' (request, reply) {
-      const loaded = load(request, reply)
-      const row = loaded instanceof Promise ? await loaded : loaded
+      const row = await load(request, reply)
       if (row === undefined) return
       if (!(await resource.hasDeletePermissions(request, row as never))) {
         sendPermissionError(request, reply)

@@ -576,3 +576,39 @@ t.test('DELETE refused by the database for another reason than a reference: 500 
   t.notMatch(res.body, /authors are kept/, 'the cause stays in the log')
   t.equal(rows('authors').length, 1)
 })
+
+t.test('steps may answer with any thenable, or at once: permission checks, getObject and handleFormRequest', async (t) => {
+  // a thenable that is not a Promise, as another promise library would give
+  const later = <T>(value: T): PromiseLike<T> => ({ then: (resolve: any) => Promise.resolve(value).then(resolve) }) as PromiseLike<T>
+  let allow = true
+  class Thenables extends AuthorResource {
+    hasModifyPermissions (): any { return later(allow) }
+    hasAccessPermissions (): any { return later(allow) }
+    getObject (id: unknown): any { return id === 1 ? later({ ...ANN, title: null, birthDate: null }) : later(undefined) }
+  }
+  class AtOnce extends AuthorResource {
+    name = 'writer'
+    // a step that answers at once, though its type says promise
+    getObject (id: unknown): any { return id === 1 ? { ...ANN, title: null, birthDate: null } : undefined }
+    handleFormRequest (args: any): any { return later([200, { writer: { ...args.instance, ...args.data } }]) }
+  }
+  const { app, sqlite } = await buildTestApp(t, { resources: [new Thenables(), new AtOnce()] })
+  sqlite.exec("INSERT INTO authors (name) VALUES ('Ann Leckie')")
+  const put = async (path: string): Promise<{ statusCode: number, json: () => any }> => await app.inject({ method: 'PUT', url: path, headers: SIGNED_IN, payload: { title: 'MS' } })
+
+  let res = await put('/api/authors/1/')
+  t.equal(res.statusCode, 200)
+  t.equal(res.json().author.title, 'MS')
+  t.equal((await put('/api/authors/2/')).statusCode, 404)
+  allow = false
+  res = await put('/api/authors/1/')
+  t.equal(res.statusCode, 403, 'a thenable giving false refuses')
+  t.same(res.json(), failure(PERMISSION_DENIED))
+  t.equal((await app.inject({ method: 'GET', url: '/api/authors/1/', headers: SIGNED_IN })).statusCode, 403)
+  t.equal((await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { name: 'Martha Wells' } })).statusCode, 403)
+  t.same(sqlite.prepare('SELECT name, title FROM authors').all(), [{ name: 'Ann Leckie', title: 'MS' }], 'nothing written after the refusals')
+
+  res = await app.inject({ method: 'PUT', url: '/api/writers/1/', headers: SIGNED_IN, payload: { name: 'Ann' } })
+  t.equal(res.statusCode, 200)
+  t.match(res.json(), { stat: 'ok', writer: { id: 1, name: 'Ann' } })
+})
