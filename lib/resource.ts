@@ -174,12 +174,12 @@ export class FormResource<TTable extends Table = Table> {
   }
 }
 
-const steps = FormResource.prototype
+const defaults = FormResource.prototype
 
 /** Whether the resource overrides none of the steps `handleFormRequest` takes, has no parse hooks, and its form class is a plain `modelForm` one. */
 function stepsArePlain (resource: FormResource<any>, FormClass: ModelFormClass<any>): boolean {
-  if (resource.createForm !== steps.createForm || resource.saveForm !== steps.saveForm || resource.buildFormErrors !== steps.buildFormErrors ||
-    resource.buildFormErrorResponse !== steps.buildFormErrorResponse || resource.buildFormSuccessResponse !== steps.buildFormSuccessResponse || !isPlainForm(FormClass)) return false
+  if (resource.createForm !== defaults.createForm || resource.saveForm !== defaults.saveForm || resource.buildFormErrors !== defaults.buildFormErrors ||
+    resource.buildFormErrorResponse !== defaults.buildFormErrorResponse || resource.buildFormSuccessResponse !== defaults.buildFormSuccessResponse || !isPlainForm(FormClass)) return false
   for (const name in resource.parse) if (resource.parse[name] !== undefined) return false
   return true
 }
