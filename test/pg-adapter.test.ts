@@ -7,8 +7,8 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import { createAdapter } from '../dist/db/index.js'
-import { pgDatabase } from './helpers/pg.ts'
-import { authors, books, contributions } from './helpers/pg-tables.ts'
+import { DATABASE_URL, pgDatabase } from './helpers/pg.ts'
+import { authors, books, contributions, title } from './helpers/pg-tables.ts'
 
 t.test('createAdapter detects PostgreSQL in node-postgres and PGlite databases, and refuses anything else', async (t) => {
   const pool = new pg.Pool()
@@ -79,4 +79,20 @@ t.test('several writes run in one transaction on PostgreSQL: a failing one undoe
   t.strictSame(await adapter.write([{ op: 'delete', table: notes, key: 2 }]), [{ id: 2, body: 'after 1' }])
   t.strictSame(await adapter.write([{ op: 'update', table: notes, key: 9, values: { body: 'gone' } }]), [undefined])
   t.strictSame(await adapter.write([{ op: 'update', table: notes, key: 1, values: {} }]), [undefined], 'an update of no columns writes nothing')
+})
+
+t.test('with a Drizzle logger the statements run through Drizzle, so the logger sees every query', async (t) => {
+  const { db } = await pgDatabase(t, { title, authors })
+  const logged: string[] = []
+  const client = (db as unknown as { $client: unknown }).$client
+  const logging = DATABASE_URL === undefined
+    ? drizzlePglite(client as PGlite, { logger: { logQuery: (query: string) => { logged.push(query) } } })
+    : drizzleNodePg(client as pg.Pool, { logger: { logQuery: (query: string) => { logged.push(query) } } })
+  const adapter = createAdapter(logging)
+  const [row] = await adapter.write([{ op: 'insert', table: authors, values: { name: 'Ann' } }])
+  t.match(row, { id: 1, name: 'Ann' })
+  t.strictSame(await adapter.get(authors, 1), row)
+  t.equal(await adapter.exists(authors, ['name'], ['Ann']), true)
+  t.equal(logged.length, 3, 'one logged query per statement run')
+  t.match(logged, [/^insert into "authors"/, /^select .* from "authors" where "authors"."id" = \$1$/, /^select .* limit 1$/])
 })

@@ -6,6 +6,7 @@ import {
   real, serial, smallint, text, time, timestamp, uuid, varchar
 } from 'drizzle-orm/pg-core'
 import { modelForm } from 'fastify-form-resources'
+import { createAdapter } from '../dist/db/index.js'
 import { pgDatabase } from './helpers/pg.ts'
 
 const mood = pgEnum('mood', ['sad', 'ok', 'happy'])
@@ -220,6 +221,10 @@ t.test('values of every kind are saved on PostgreSQL and read back in their mode
     ident: 1
   })
   t.equal(new Date(row.tsz!).toISOString(), '2024-01-02T01:04:05.000Z', 'timestamptz keeps the instant')
+  // the adapter runs its statements straight on node-postgres: its rows must be Drizzle's own
+  const [read] = await db.select().from(kinds)
+  t.strictSame(row, read, 'the saved row as Drizzle itself reads it')
+  t.strictSame(await createAdapter(db).get(kinds, 1), read, 'and as the adapter reads it')
   t.strictSame(await query('SELECT name, small, big64::text, price_big::text, day::text, at::text, ts::text, tags, labels, mood::text FROM kinds'), [{
     name: 'ann', small: -32768, big64: '-9223372036854775808', price_big: '12345678901234567890', day: '2024-02-29', at: '13:45:00', ts: '2024-01-02 03:04:05.678', tags: [1, 2, 3], labels: ['x', 'y'], mood: 'ok'
   }])

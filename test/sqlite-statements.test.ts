@@ -145,3 +145,19 @@ t.test('a statement run straight on better-sqlite3 refuses a missing placeholder
   t.throws(() => statement.all({}), new Error('No value for placeholder "id" was provided'))
   t.strictSame(statement.all({ id: 1 }), [])
 })
+
+t.test('with a Drizzle logger the statements run through Drizzle, so the logger sees every query', async (t) => {
+  const sqlite = new Database(':memory:')
+  for (const statement of SCHEMA) sqlite.exec(statement)
+  t.teardown(() => sqlite.close())
+  const logged: string[] = []
+  const adapter = createAdapter(drizzle(sqlite, { logger: { logQuery: (query: string) => { logged.push(query) } } }))
+  const [row] = await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', age: 36 } }])
+  t.strictSame(row, { id: 1, name: 'Ada', nick: null, age: 36, score: null })
+  t.strictSame(await adapter.get(people, 1), row)
+  t.equal(await adapter.exists(people, ['name'], ['Ada']), true)
+  const [changed] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Grace', nick: null, age: 85, score: 2 } }])
+  t.strictSame(changed, { id: 1, name: 'Grace', nick: null, age: 85, score: 2 })
+  t.equal(logged.length, 4, 'one logged query per statement run')
+  t.match(logged, [/^insert into "people"/, /^select .* from "people" where "people"."id" = \?$/, /^select .* limit 1$/, /^update "people" set/])
+})

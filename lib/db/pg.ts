@@ -1,7 +1,7 @@
-import { is, type Column, type Table } from 'drizzle-orm'
+import { entityKind, is, type Column, type Table } from 'drizzle-orm'
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
 import { fields, type Field } from '../fields.ts'
-import { BaseAdapter, type Prepared } from './base.ts'
+import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
 import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
 import type { Row, Violation, WriteOp } from './types.ts'
 
@@ -95,6 +95,11 @@ export class PgAdapter extends BaseAdapter {
   readonly dialect = 'postgresql' as const
   private readonly constraintNames = new WeakMap<Table, Map<string, readonly string[]>>()
 
+  /** Caches each statement as Drizzle prepares it, run straight on node-postgres where it can be (see `direct`). */
+  protected override prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
+    return super.prepared(table, key, (name) => direct(table, build(name)))
+  }
+
   protected async run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]> {
     return await statement.execute!(params) as Row[]
   }
@@ -158,4 +163,36 @@ export class PgAdapter extends BaseAdapter {
     }
     return names
   }
+}
+
+/** What `direct` reads of Drizzle's node-postgres prepared query. */
+interface NodePgPrepared {
+  client?: { query?: (config: unknown, values: unknown[]) => Promise<{ rows: unknown[][] }> }
+  queryConfig?: { rowMode?: string }
+  params?: readonly unknown[]
+  fields?: ReadonlyArray<{ path: readonly string[], field: unknown }>
+  customResultMapper?: unknown
+  joinsNotNullableMap?: unknown
+}
+
+/**
+ * A prepared Drizzle query whose `execute()` runs straight on node-postgres: the same named
+ * statement, SQL, parameters and type parsers (Drizzle's own query config, passed as it is),
+ * without Drizzle's work on every run (filling placeholders by class, its tracing spans, mapping
+ * rows through its fields). Rows are read as arrays and decoded by the table's columns, as
+ * Drizzle decodes them. The statement itself for any other driver (PGlite), a result that is not
+ * columns of `table`, or a database with a Drizzle logger or cache.
+ */
+function direct (table: Table, statement: Prepared): Prepared {
+  const prepared = statement as NodePgPrepared
+  const { client, queryConfig: config, params, fields: selected } = prepared
+  if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
+    config?.rowMode !== 'array' || params === undefined || selected === undefined || prepared.customResultMapper !== undefined ||
+    prepared.joinsNotNullableMap !== undefined || !runsPlain(statement)) return statement
+  const keys = new Map(Object.entries(describe(table).columns).map(([key, column]) => [column as unknown, key]))
+  if (selected.some(({ path, field }) => path.length !== 1 || keys.get(field) !== path[0])) return statement
+  const bind = binderOf(params)
+  const decode = decoderOf(selected.map(({ path }) => path[0]), selected.map(({ field }) => field as Column))
+  const query = client.query.bind(client)
+  return { execute: async (values) => decode((await query(config, bind(values))).rows) }
 }

@@ -1,7 +1,7 @@
-import { is, Param, Placeholder, type Column, type Table } from 'drizzle-orm'
+import { is, type Column, type Table } from 'drizzle-orm'
 import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
 import { fields } from '../fields.ts'
-import { BaseAdapter, type Prepared } from './base.ts'
+import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
 import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
 import type { ImmediateAccess, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
@@ -148,11 +148,12 @@ export class SQLiteAdapter extends BaseAdapter {
  * each row through its selected fields). Parameters are bound in order and rows read as arrays,
  * decoded by their table's columns; `all()` always runs the statement to completion, so a write
  * with RETURNING is committed and checkpointed. The statement itself when its result columns are
- * not all columns of `table`, or when the driver is not better-sqlite3.
+ * not all columns of `table`, when the driver is not better-sqlite3, or when the database has a
+ * Drizzle logger or cache, which the runner would skip.
  */
 function direct (client: any, table: Table, statement: Prepared): Prepared {
   const query = (statement as { getQuery?: () => { sql: string, params: unknown[] } }).getQuery?.()
-  if (query === undefined || typeof client?.prepare !== 'function') return statement
+  if (query === undefined || typeof client?.prepare !== 'function' || !runsPlain(statement)) return statement
   const stmt = client.prepare(query.sql)
   const info = describe(table)
   const byName = new Map(Object.entries(info.columns).map(([key, column]) => [column.name, [key, column] as const]))
@@ -160,45 +161,13 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
     ? stmt.columns().map((c: { column: string | null, table: string | null }) => c.table === info.name && c.column !== null ? byName.get(c.column) : undefined)
     : []
   if (columns.some((c) => c === undefined)) return statement
-  const keys = columns.map((c) => c![0])
-  const decoders = columns.map((c) => c![1])
-  const binders = query.params.map((param): (params: Record<string, unknown>) => unknown => {
-    const placeholder = is(param, Placeholder) ? param : is(param, Param) && is(param.value, Placeholder) ? param.value : undefined
-    if (placeholder === undefined) return () => param
-    const { name } = placeholder
-    const encoder = placeholder === param ? undefined : (param as Param).encoder
-    return (params) => {
-      if (!(name in params)) throw new Error(`No value for placeholder "${name}" was provided`)
-      return encoder === undefined ? params[name] : encoder.mapToDriverValue(params[name])
-    }
-  })
-  const count = binders.length
-  const width = keys.length
-  const bind = (params: Record<string, unknown> = {}): unknown[] => {
-    const args = new Array(count)
-    for (let i = 0; i < count; i++) args[i] = binders[i](params)
-    return args
-  }
+  const bind = binderOf(query.params)
   if (!stmt.reader) {
     return { all: (params) => { stmt.run(bind(params)); return [] }, run: (params) => stmt.run(bind(params)) }
   }
   stmt.raw(true)
-  return {
-    all: (params) => {
-      const raws: unknown[][] = stmt.all(bind(params))
-      const rows: Row[] = new Array(raws.length)
-      for (let r = 0; r < raws.length; r++) {
-        const raw = raws[r]
-        const row: Row = {}
-        for (let i = 0; i < width; i++) {
-          const value = raw[i]
-          row[keys[i]] = value === null ? null : decoders[i].mapFromDriverValue(value)
-        }
-        rows[r] = row
-      }
-      return rows
-    }
-  }
+  const decode = decoderOf(columns.map((c) => c![0]), columns.map((c) => c![1]))
+  return { all: (params) => decode(stmt.all(bind(params))) }
 }
 
 /**
