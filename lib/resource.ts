@@ -189,8 +189,8 @@ function stepsArePlain (resource: FormResource<any>, FormClass: ModelFormClass<a
  * the same merge of initial values, instance and data as `createForm`, the same cleaning, checks
  * and write as the form's `isValid()` and `save()`, and the same answers, without making a form
  * object or passing each step's result through a promise. On a synchronous database (SQLite) the
- * answer comes at once, not as a promise. Most requests take this path, so it is kept lean; the
- * tests run every form behaviour through both paths.
+ * answer comes at once, not as a promise. Most requests take this path, so it is kept lean;
+ * test/resource.test.ts runs its cases through both paths and compares answers, errors and rows.
  */
 export function plainFormRequest<TTable extends Table> (resource: FormResource<TTable>, args: HandleFormRequestArgs<TTable>): FormResult<TTable> | Promise<FormResult<TTable>> | undefined {
   const FormClass = args.instance === undefined ? (resource.addFormClass ?? resource.formClass) : resource.formClass
