@@ -66,6 +66,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
 
   // the routes are registered once: the links they offer are known now
+  const canCreate = allows(resource, 'POST')
   const canUpdate = allows(resource, 'PUT')
   const canDelete = allows(resource, 'DELETE')
   const itemLinks = (request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(row))): Record<string, Link> => {
@@ -165,7 +166,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       const [rows, total] = await Promise.all([resource.adapter.list(table, start, max), resource.adapter.count(table)])
       const page = (from: number): Link => ({ href: absoluteUrl(request, `${listPath}?start=${from}&max-results=${max}`), method: 'GET' })
       const links: Record<string, Link> = { self: { href: absoluteUrl(request, request.url), method: 'GET' } }
-      if (allows(resource, 'POST')) links.create = { href: absoluteUrl(request, listPath), method: 'POST' }
+      if (canCreate) links.create = { href: absoluteUrl(request, listPath), method: 'POST' }
       if (start > 0) links.prev = page(Math.max(0, start - max))
       if (start + max < total) links.next = page(start + max)
       reply.send({ stat: 'ok', [listKey]: rows.map((row) => serialize(request, row)), total_results: total, links })

@@ -101,13 +101,12 @@ export class SQLiteAdapter extends BaseAdapter {
   }
 
   private runOp (op: WriteOp, done: Row[]): Row | undefined {
-    const key = op.op === 'insert' ? undefined : { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
     if (op.op !== 'insert' && op.expect !== undefined) {
       // inside the synchronous transaction nothing else runs between this read and the write
-      const current = (this.prepared(op.table, 'get', () => this.getQuery(this.db, op.table).prepare()).all!(key) as Row[])[0]
-      if (!this.checkPrecondition(op, current)) return undefined
+      if (!this.checkPrecondition(op, this.immediate.get(op.table, op.key))) return undefined
     }
     if (op.op === 'delete') {
+      const key = { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
       return (this.prepared(op.table, 'delete', () => this.deleteQuery(this.db, op.table).prepare()).all!(key) as Row[])[0]
     }
     const shape = this.shapeOf(op, done)
@@ -121,7 +120,7 @@ export class SQLiteAdapter extends BaseAdapter {
       const { changes, lastInsertRowid } = statement.run!(shape.params) as { changes: number, lastInsertRowid: number | bigint }
       if (op.op === 'update') return changes === 0 ? undefined : plan.row(shape.params, op.key, false)
       return (typeof lastInsertRowid === 'number' ? plan.row(shape.params, lastInsertRowid, true) : undefined) ??
-        (this.prepared(op.table, 'get', () => this.getQuery(this.db, op.table).prepare()).all!({ __key: lastInsertRowid }) as Row[])[0]
+        (this.getStatement(op.table).all!({ __key: lastInsertRowid }) as Row[])[0]
     }
     const build = op.op === 'insert' ? () => this.insertQuery(this.db, op.table, shape.keys) : () => this.updateQuery(this.db, op.table, shape.keys, op.bump)
     return (this.prepared(op.table, shape.key, () => build().prepare()).all!(shape.params) as Row[])[0]
