@@ -375,6 +375,18 @@ t.test('defineResource without name, table or formClass throws at once', async (
   }
 })
 
+/** Counts calls of `ModelForm.prototype.isValid` until the test ends: the steps validate a form, the plain path makes none. */
+function countValidations (t: { teardown (fn: () => void): void }): { count: number } {
+  const validations = { count: 0 }
+  const isValid = ModelForm.prototype.isValid
+  ModelForm.prototype.isValid = function (this: ModelForm) {
+    validations.count++
+    return isValid.call(this)
+  }
+  t.teardown(() => { ModelForm.prototype.isValid = isValid })
+  return validations
+}
+
 /**
  * `handleFormRequest` takes a shorter path when the resource overrides no step and its form is a
  * plain `modelForm` one. These cases run once on that path and once through the steps (the same
@@ -420,14 +432,8 @@ t.test('the plain path and the steps give the same answers, errors and writes', 
     }
   ]
 
-  // counts the forms validated: the steps make and validate one, the plain path none
-  let validated = 0
-  const isValid = ModelForm.prototype.isValid
-  ModelForm.prototype.isValid = function (this: ModelForm) {
-    validated++
-    return isValid.call(this)
-  }
-  t.teardown(() => { ModelForm.prototype.isValid = isValid })
+  // the steps make and validate a form, the plain path none
+  const validations = countValidations(t)
 
   const run = async (c: Case, steps: boolean): Promise<{ result: unknown, rows: unknown, forms: number }> => {
     const { sqlite, db } = openDb()
@@ -437,7 +443,7 @@ t.test('the plain path and the steps give the same answers, errors and writes', 
       if (steps) resource.createForm = async function (this: FormResource<any>, args) { return await FormResource.prototype.createForm.call(this, args) }
       const instance = c.instance === undefined ? undefined : await resource.getObject(c.instance)
       if (c.before !== undefined) sqlite.exec(c.before)
-      validated = 0
+      validations.count = 0
       let result: unknown
       try {
         result = await resource.handleFormRequest({ request, data: c.data, instance, saveKwargs: c.saveKwargs })
@@ -445,7 +451,7 @@ t.test('the plain path and the steps give the same answers, errors and writes', 
         result = (error as Error).name
       }
       const rows = { authors: sqlite.prepare('SELECT * FROM authors').all(), books: sqlite.prepare('SELECT * FROM books').all() }
-      return { result, rows, forms: validated }
+      return { result, rows, forms: validations.count }
     } finally {
       sqlite.close()
     }
@@ -463,13 +469,7 @@ t.test('the plain path and the steps give the same answers, errors and writes', 
 
 t.test('the steps are taken when a form has clean hooks, is subclassed or gets formKwargs, or the resource has parse hooks', async (t) => {
   const { resource } = setUp(t)
-  let validated = 0
-  const isValid = ModelForm.prototype.isValid
-  ModelForm.prototype.isValid = function (this: ModelForm) {
-    validated++
-    return isValid.call(this)
-  }
-  t.teardown(() => { ModelForm.prototype.isValid = isValid })
+  const validations = countValidations(t)
   const Hooked = modelForm(Author, { fields: ['name'], clean: { name: (value: string) => value.toUpperCase() } })
   const Whole = modelForm(Author, { fields: ['name'], cleanForm: (data: Record<string, unknown>) => ({ ...data, name: `${String(data.name)}!` }) })
   class Sub extends AuthorForm {}
@@ -483,9 +483,9 @@ t.test('the steps are taken when a form has clean hooks, is subclassed or gets f
   let n = 0
   for (const [name, change, args, expected] of variants) {
     change()
-    validated = 0
+    validations.count = 0
     const result = await resource.handleFormRequest({ request, data: { name: `a${++n}` }, ...args })
     t.equal((result[1] as unknown as { author: { name: string } }).author.name, expected, name)
-    t.ok(validated > 0, `${name}: through the steps`)
+    t.ok(validations.count > 0, `${name}: through the steps`)
   }
 })

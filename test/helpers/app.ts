@@ -3,6 +3,7 @@
  * (routes, plugin, bad input, concurrency, resource). Not a test file itself.
  */
 import Database from 'better-sqlite3'
+import type { Table } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
@@ -55,12 +56,8 @@ export const Author = defineModel(authors, { fields: { birthDate: { formField: f
 export const AuthorForm = modelForm(Author, { fields: ['name', 'title', 'birthDate'] })
 export const BookForm = modelForm(books, { fields: ['title', 'pages', 'inPrint', 'authorId'] })
 
-/** Authors anyone may read and a signed-in user may create, change and delete. */
-export class AuthorResource extends FormResource<typeof authors> {
-  name = 'author'
-  table = authors
-  formClass = AuthorForm
-
+/** A resource anyone may read and a signed-in user (`request.user`) may create, change and delete. */
+export class SignedInResource<TTable extends Table> extends FormResource<TTable> {
   hasModifyPermissions (request: FastifyRequest): boolean {
     return request.user != null
   }
@@ -70,19 +67,18 @@ export class AuthorResource extends FormResource<typeof authors> {
   }
 }
 
+/** Authors anyone may read and a signed-in user may create, change and delete. */
+export class AuthorResource extends SignedInResource<typeof authors> {
+  name = 'author'
+  table = authors
+  formClass = AuthorForm
+}
+
 /** Books, with the same permissions. */
-export class BookResource extends FormResource<typeof books> {
+export class BookResource extends SignedInResource<typeof books> {
   name = 'book'
   table = books
   formClass = BookForm
-
-  hasModifyPermissions (request: FastifyRequest): boolean {
-    return request.user != null
-  }
-
-  hasDeletePermissions (request: FastifyRequest): boolean {
-    return request.user != null
-  }
 }
 
 export interface TestDb {

@@ -3,8 +3,9 @@
  * books as the SQLite tests, as `pgTable`s. Not a test file itself.
  */
 import { integer, pgEnum, pgTable, serial, text, unique, uuid, varchar, date } from 'drizzle-orm/pg-core'
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
-import formResources, { FormResource, modelForm, type FormResourcesOptions } from 'fastify-form-resources'
+import Fastify, { type FastifyInstance } from 'fastify'
+import formResources, { modelForm, type FormResourcesOptions } from 'fastify-form-resources'
+import { SignedInResource } from './app.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,17 +44,6 @@ export const tables = { title, authors, books, contributions }
 
 export const AuthorForm = modelForm(authors, { fields: ['name', 'title', 'birthDate'] })
 export const BookForm = modelForm(books, { fields: ['title', 'pages', 'authorId'] })
-
-/** Anyone may read; a request with `x-user` may create, change and delete. */
-class SignedInResource<TTable extends typeof authors | typeof books> extends FormResource<TTable> {
-  hasModifyPermissions (request: FastifyRequest): boolean {
-    return request.user != null
-  }
-
-  hasDeletePermissions (request: FastifyRequest): boolean {
-    return request.user != null
-  }
-}
 
 export class AuthorResource extends SignedInResource<typeof authors> {
   name = 'author'
