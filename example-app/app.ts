@@ -23,8 +23,8 @@ export interface BuildAppOptions {
 
 /** Builds the example app (never listens): opens the database (SQLite, or PostgreSQL at `databaseUrl`), applies migrations, registers the resources. */
 export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'demo', fastify = {} }: BuildAppOptions = {}): Promise<FastifyInstance> {
-  const { db, schema, close } = await openDatabase({ dbFile, databaseUrl })
   const app = Fastify(fastify)
+  const { db, schema, close } = await openDatabase({ dbFile, databaseUrl, log: app.log })
   app.addHook('onClose', close)
   // a stand-in for real authentication: `Authorization: Bearer <token>` signs in
   app.decorateRequest('user', undefined)
@@ -33,7 +33,13 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
     if (request.headers.authorization === bearer) request.user = { name: 'demo' }
     done()
   })
-  await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(schema), stickyNoteResource(schema)] })
+  try {
+    await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(schema), stickyNoteResource(schema)] })
+  } catch (error) {
+    // the app never starts: its database is closed here, not by `close()`
+    await close()
+    throw error
+  }
   app.get('/', async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))
   return app
 }

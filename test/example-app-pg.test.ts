@@ -13,15 +13,15 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
   const admin = new pg.Client({ connectionString: DATABASE_URL })
   await admin.connect()
   await admin.query(`CREATE DATABASE ${name}`)
+  const databaseUrl = new URL(DATABASE_URL!)
+  databaseUrl.pathname = `/${name}`
+  const apps = await Promise.all([buildApp({ databaseUrl: databaseUrl.href }), buildApp({ databaseUrl: databaseUrl.href })])
+  // the apps' pools end before the database goes
   t.teardown(async () => {
+    for (const app of apps) await app.close()
     await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
     await admin.end()
   })
-  const databaseUrl = new URL(DATABASE_URL!)
-  databaseUrl.pathname = `/${name}`
-
-  const apps = await Promise.all([buildApp({ databaseUrl: databaseUrl.href }), buildApp({ databaseUrl: databaseUrl.href })])
-  t.teardown(async () => { for (const app of apps) await app.close() })
   const [one, two] = apps
 
   const empty = await one.inject({ url: '/api/authors/' })
@@ -42,4 +42,13 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
   const note = await two.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'hi', timestamp: '2026-01-02T03:04:05+01:00' } })
   t.equal(note.statusCode, 201)
   t.equal(note.json().stickyNote.timestamp, '2026-01-02T02:04:05.000Z')
+
+  // the server ends the apps' idle connections (a restart would): the apps log it, keep running and connect again
+  const { rows: ended } = await admin.query('SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name])
+  t.ok(ended.length > 0, 'the apps had idle connections')
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  for (const app of apps) {
+    const again = await app.inject({ url: '/api/authors/1/' })
+    t.equal(again.statusCode, 200, 'still serving after its connections were ended')
+  }
 })

@@ -4,6 +4,7 @@ import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3'
 import { migrate as migrateSqlite } from 'drizzle-orm/better-sqlite3/migrator'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
+import type { FastifyBaseLogger } from 'fastify'
 import pg from 'pg'
 import * as pgSchema from './schema.pg.ts'
 import * as sqliteSchema from './schema.ts'
@@ -35,11 +36,15 @@ async function migrateLocked (pool: pg.Pool): Promise<void> {
 
 /**
  * Opens the example's database and applies its migrations: PostgreSQL at `databaseUrl` when
- * given, else the SQLite file `dbFile` in WAL mode.
+ * given, else the SQLite file `dbFile` in WAL mode. `log` hears of PostgreSQL connections lost
+ * while idle.
  */
-export async function openDatabase ({ dbFile = ':memory:', databaseUrl }: { dbFile?: string, databaseUrl?: string }): Promise<ExampleDatabase> {
+export async function openDatabase ({ dbFile = ':memory:', databaseUrl, log }: { dbFile?: string, databaseUrl?: string, log?: FastifyBaseLogger }): Promise<ExampleDatabase> {
   if (databaseUrl !== undefined && databaseUrl !== '') {
     const pool = new pg.Pool({ connectionString: databaseUrl })
+    // the server closed an idle connection (a restart, a terminated backend): the pool drops it
+    // and connects again when needed, where an unheard 'error' event would end the process
+    pool.on('error', (error) => { log?.warn({ err: error }, 'PostgreSQL closed an idle connection') })
     await migrateLocked(pool)
     return { db: drizzlePg(pool), schema: pgSchema, close: async () => { await pool.end() } }
   }
