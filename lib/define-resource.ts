@@ -1,39 +1,43 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
-import type { ColumnKey, ModelFormClass } from './form.ts'
+import type { ModelFormClass } from './form.ts'
 import { FormResource, type HttpMethod, type ParseHook, type StepContext } from './resource.ts'
+import { checkFieldKeys, codes } from './setup-errors.ts'
 
-/** Everything a `FormResource` subclass would set, as one object; `parse` keys come from the table. */
-export interface ResourceDefinition<TTable extends Table> {
+/** Everything a `FormResource` subclass would set, as one object; `parse` keys are the form's field names. */
+export interface ResourceDefinition<TTable extends Table, TNames extends string> {
   name: string
   pluralName?: string
   uriName?: string
   table: TTable
-  formClass: ModelFormClass<TTable>
-  addFormClass?: ModelFormClass<TTable>
+  formClass: ModelFormClass<TTable, TNames>
+  addFormClass?: ModelFormClass<TTable, TNames>
   allowedMethods?: readonly HttpMethod[]
-  parse?: Partial<Record<ColumnKey<TTable>, ParseHook>>
+  parse?: Partial<Record<NoInfer<TNames>, ParseHook>>
   maxResultsDefault?: number
   maxResultsCap?: number
   db?: unknown
-  versionColumn?: ColumnKey<TTable>
+  versionColumn?: Extract<keyof TTable['_']['columns'], string>
   hasAccessPermissions?: (request: FastifyRequest, instance: InferSelectModel<TTable>) => boolean | Promise<boolean>
   hasListAccessPermissions?: (request: FastifyRequest) => boolean | Promise<boolean>
   hasModifyPermissions?: (request: FastifyRequest, instance?: InferSelectModel<TTable>) => boolean | Promise<boolean>
   hasDeletePermissions?: (request: FastifyRequest, instance: InferSelectModel<TTable>) => boolean | Promise<boolean>
-  serializeObject?: (row: InferSelectModel<TTable>, ctx: StepContext) => Record<string, unknown>
+  serializeObject?: (row: InferSelectModel<TTable>, ctx: StepContext) => Record<string, unknown> | Promise<Record<string, unknown>>
 }
 
 /**
  * Builds a `FormResource` from an object instead of a subclass. Gets the definition; returns
- * the resource; throws when `name`, `table` or `formClass` is missing.
+ * the resource; throws `FFR_ERR_DEFINE_RESOURCE` when `name`, `table` or `formClass` is
+ * missing and `FFR_ERR_UNKNOWN_FIELD` for a parse hook that names no field of the form.
  */
-export function defineResource<TTable extends Table> (definition: ResourceDefinition<TTable>): FormResource<TTable> {
+export function defineResource<TTable extends Table, TNames extends string> (definition: ResourceDefinition<TTable, TNames>): FormResource<TTable, TNames> {
   for (const key of ['name', 'table', 'formClass'] as const) {
-    if (definition[key] === undefined) throw new Error(`defineResource: \`${key}\` is required.`)
+    if (definition[key] === undefined) throw new codes.FFR_ERR_DEFINE_RESOURCE(key)
   }
+  const names = [...Object.keys(definition.formClass.baseFields), ...Object.keys(definition.addFormClass?.baseFields ?? {})]
+  checkFieldKeys(`resource "${definition.name}"`, 'parse', definition.parse, [...new Set(names)])
   const { db, ...rest } = definition
-  const resource = new FormResource<TTable>({ db })
+  const resource = new FormResource<TTable, TNames>({ db })
   Object.assign(resource, rest)
   return resource
 }

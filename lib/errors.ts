@@ -53,37 +53,101 @@ export const ITEM_IN_USE = new WebAPIError(206, 'The item is still referred to b
 /** Not in DESIGN.md's tables: an unexpected server error (500); the cause goes to the log only. */
 export const SERVER_ERROR = new WebAPIError(205, 'The server could not complete the request', 500, 'server-error')
 
-/** What a `ValidationError` can carry: a message, a list of them, or messages per field. */
-export type ValidationMessages = string | string[] | Record<string, string | string[]>
+/** What a `ValidationError` can carry: a message, a list of messages or errors, or messages per field. */
+export type ValidationMessages = string | ValidationError | ReadonlyArray<string | ValidationError> | Readonly<Record<string, string | ValidationError | ReadonlyArray<string | ValidationError>>>
+
+/** Values for a message's `%(name)s` placeholders. */
+export type MessageParams = Record<string, string | number>
+
+/** A message's code (Django's `code`, our message key) when none was given. */
+export const DEFAULT_CODE = 'invalid'
 
 /**
  * Raised by fields, clean hooks and parse hooks when a value is not valid (Django's
- * `ValidationError`). Gets a message, a list of messages or `{field: messages}`; a hook that
- * throws a plain message has it filed under its own field, `cleanForm` under `__all__`.
+ * `ValidationError`). Gets a message, a list of messages or errors (nested ones flattened), or
+ * `{field: messages}`, and for a single message its `code` and `params`. A hook that throws a
+ * plain message has it filed under its own field, `cleanForm` under `__all__`.
  */
 export class ValidationError extends Error {
-  readonly messages: string[]
-  readonly errorDict?: ErrorDict
+  /** Every message as one error each, when the error is not per field (Django's `error_list`). */
+  declare readonly errorList?: readonly ValidationError[]
+  /** The errors per field, when given per field (Django's `error_dict`). */
+  declare readonly errorDict?: Readonly<Record<string, readonly ValidationError[]>>
+  /** The message key of a single message (`required`, `maxLength`, ...). */
+  declare readonly code?: string
+  declare readonly params?: MessageParams
 
-  constructor (messages: ValidationMessages) {
-    const dict = typeof messages === 'object' && !Array.isArray(messages) ? toErrorDict(messages) : undefined
-    const list = dict !== undefined ? Object.values(dict).flat() : typeof messages === 'string' ? [messages] : [...messages as string[]]
-    super(list.join(' '))
+  constructor (messages: ValidationMessages, { code, params }: { code?: string, params?: MessageParams } = {}) {
+    let list: ValidationError[] | undefined
+    let dict: Record<string, ValidationError[]> | undefined
+    if (typeof messages === 'string') {
+      list = undefined
+    } else if (messages instanceof ValidationError) {
+      dict = messages.errorDict === undefined ? undefined : { ...messages.errorDict as Record<string, ValidationError[]> }
+      list = messages.errorList === undefined ? undefined : [...messages.errorList]
+    } else if (Array.isArray(messages)) {
+      list = []
+      for (const item of messages as ReadonlyArray<string | ValidationError>) {
+        const error = item instanceof ValidationError ? item : new ValidationError(item)
+        // a nested error's messages join the list, per field ones too, as Django's
+        if (error.errorDict !== undefined) for (const errors of Object.values(error.errorDict)) list.push(...errors)
+        else list.push(...error.errorList!)
+      }
+    } else {
+      dict = {}
+      for (const [field, value] of Object.entries(messages as Record<string, string | ValidationError | ReadonlyArray<string | ValidationError>>)) {
+        const error = value instanceof ValidationError ? value : new ValidationError(value as string | ReadonlyArray<string | ValidationError>)
+        dict[field] = error.errorDict !== undefined ? Object.values(error.errorDict).flat() : [...error.errorList!]
+      }
+    }
+    const text = typeof messages === 'string' ? messages : undefined
+    super(text ?? (dict !== undefined ? Object.values(dict).flat() : list!).map((e) => e.message).join(' '))
     this.name = 'ValidationError'
-    this.messages = list
-    if (dict !== undefined) this.errorDict = dict
+    if (dict !== undefined) {
+      this.errorDict = dict
+    } else {
+      this.errorList = list ?? [this]
+      if (text !== undefined) {
+        if (code !== undefined) this.code = code
+        if (params !== undefined) this.params = params
+      }
+    }
   }
 
-  /** Returns the errors as `{field: messages}`, filing plain messages under `field`. */
+  /** Every message, in order; per field ones flattened (Django's `messages`). */
+  get messages (): string[] {
+    return this.errors().map((e) => e.message)
+  }
+
+  /** The messages per field; throws when the error is not per field (Django's `message_dict`). */
+  get messageDict (): ErrorDict {
+    if (this.errorDict === undefined) throw new TypeError('This ValidationError has no messages per field; read `messages`.')
+    return this.toErrorDict()
+  }
+
+  /** Returns the errors as `{field: messages}`, filing the messages of a list under `field`. */
   toErrorDict (field: string = NON_FIELD_ERRORS): ErrorDict {
-    return this.errorDict ?? { [field]: this.messages }
+    return this.mapDict(field, (e) => e.message)
   }
-}
 
-function toErrorDict (messages: Record<string, string | string[]>): ErrorDict {
-  const dict: ErrorDict = {}
-  for (const [field, value] of Object.entries(messages)) dict[field] = Array.isArray(value) ? [...value] : [value]
-  return dict
+  /** Returns the message codes as `{field: codes}`, aligned with `toErrorDict(field)`; `invalid` for a message given no code. */
+  toCodeDict (field: string = NON_FIELD_ERRORS): ErrorDict {
+    return this.mapDict(field, (e) => e.code ?? DEFAULT_CODE)
+  }
+
+  private errors (): readonly ValidationError[] {
+    return this.errorDict !== undefined ? Object.values(this.errorDict).flat() : this.errorList!
+  }
+
+  private mapDict (field: string, map: (error: ValidationError) => string): ErrorDict {
+    const out: ErrorDict = {}
+    if (this.errorDict === undefined) {
+      out[field] = this.errorList!.map(map)
+      return out
+    }
+    for (const key in this.errorDict) out[key] = this.errorDict[key].map(map)
+    return out
+  }
 }
 
 /** Thrown by `save()` when the row being updated was deleted meanwhile (Django's `DoesNotExist`). */
@@ -106,6 +170,6 @@ export class PreconditionFailedError extends Error {
 
 /** Adds `more` to `errors` in place, appending to the lists of fields already there. */
 export function mergeErrors (errors: ErrorDict, more: ErrorDict): ErrorDict {
-  for (const [field, list] of Object.entries(more)) (errors[field] ??= []).push(...list)
+  for (const field in more) (errors[field] ??= []).push(...more[field])
   return errors
 }

@@ -4,63 +4,86 @@
  */
 import type { Table } from 'drizzle-orm'
 import { NON_FIELD_ERRORS } from './errors.ts'
-import { fields as fieldKinds, type Field } from './fields.ts'
+import { Field, fieldOf } from './fields/index.ts'
 import { capfirst, formatMessage, pickMessage, textList, verboseNameOf, type ErrorMessages } from './messages.ts'
 import type { Model } from './model.ts'
-import { describe, fieldFor, type TableInfo } from './db/index.ts'
-
-/** The options of `modelForm`, Django's `ModelForm.Meta` plus hooks. */
-export interface ModelFormOptions<TTable extends Table = Table> {
-  /** The columns in the form, in order, or `'__all__'`; this or `exclude` is required. */
-  fields?: ReadonlyArray<ColumnKey<TTable>> | '__all__'
-  /** Every editable column but these. */
-  exclude?: ReadonlyArray<ColumnKey<TTable>>
-  labels?: Partial<Record<string, string>>
-  helpTexts?: Partial<Record<string, string>>
-  /** Messages per field (and per `'__all__'` for `uniqueTogether`), over the model's and Django's. */
-  errorMessages?: Partial<Record<string, ErrorMessages>>
-  /** Fields declared on the form: each replaces the derived field of that name, or adds one that is not saved. */
-  declared?: Record<string, Field>
-  /** `clean_<field>()`: gets the cleaned value and the form; returns the value to keep; may throw `ValidationError`. */
-  clean?: Partial<Record<string, (value: any, form: any) => unknown>>
-  /** `clean()`: gets the cleaned data and the form after every field; may return new data; may throw `ValidationError` (filed under `__all__`). */
-  cleanForm?: (data: Record<string, unknown>, form: any) => unknown
-}
+import { checkFieldKeys, codes } from './setup-errors.ts'
+import { columnField, describe, type TableInfo } from './db/index.ts'
 
 /** The keys of a table's columns. */
 export type ColumnKey<TTable extends Table> = Extract<keyof TTable['_']['columns'], string>
+
+/** Declared fields by name. */
+export type DeclaredFields = Record<string, Field<any>>
+
+/** The cleaned value a clean hook of field `K` gets: a declared field's value, else the column's insert type. */
+export type CleanedValue<TTable extends Table, TDeclared, K> =
+  // a record of declared fields with an index signature (not yet inferred) declares no name in particular
+  string extends keyof TDeclared ? ColumnValue<TTable, K>
+    : K extends keyof TDeclared ? (TDeclared[K] extends Field<infer V> ? V | null | undefined : unknown)
+      : ColumnValue<TTable, K>
+
+type ColumnValue<TTable extends Table, K> = TTable extends { $inferInsert: infer I } ? (K extends keyof I ? I[K] : unknown) : unknown
+
+/** The names of a form's fields: the ones listed, and the declared ones. */
+export type FormNames<TNames extends string, TDeclared> = NoInfer<TNames> | Extract<keyof NoInfer<TDeclared>, string>
+
+/**
+ * The options of `modelForm`, Django's `ModelForm.Meta` plus hooks. `TNames` are the form's
+ * fields; every option keyed by field takes only those (and `__all__` for messages).
+ */
+export interface ModelFormOptions<TTable extends Table = Table, TNames extends string = string, TDeclared extends DeclaredFields = DeclaredFields> {
+  /** The columns in the form, in order, or `'__all__'`; this or `exclude` is required. */
+  fields?: ReadonlyArray<TNames> | '__all__'
+  /** Every editable column but these. */
+  exclude?: ReadonlyArray<ColumnKey<TTable>>
+  labels?: Partial<Record<FormNames<TNames, TDeclared>, string>>
+  helpTexts?: Partial<Record<FormNames<TNames, TDeclared>, string>>
+  /** Messages per field (and per `'__all__'` for `uniqueTogether`), over the model's and Django's. */
+  errorMessages?: Partial<Record<FormNames<TNames, TDeclared> | typeof NON_FIELD_ERRORS, ErrorMessages>>
+  /** Fields declared on the form: each replaces the derived field of that name, or adds one that is not saved. */
+  declared?: TDeclared
+  /** `clean_<field>()`: gets the cleaned value and the form; returns the value to keep (or a promise of it); may throw `ValidationError`. */
+  clean?: { [K in FormNames<TNames, TDeclared>]?: (value: CleanedValue<TTable, TDeclared, K>, form: any) => unknown }
+  /** `clean()`: gets the cleaned data and the form after every field; may return new data (or a promise); may throw `ValidationError` (filed under `__all__`). */
+  cleanForm?: (data: Record<string, unknown>, form: any) => unknown
+}
 
 /** What a form class knows of itself, worked out once at definition time. */
 export interface FormMeta {
   readonly model: Model
   readonly info: TableInfo
-  readonly options: ModelFormOptions
+  readonly options: ModelFormOptions<Table, string>
   readonly baseFields: Readonly<Record<string, Field>>
+  /** The `clean` hooks, in form order. */
+  readonly cleanHooks: ReadonlyArray<readonly [string, (value: any, form: any) => unknown]>
   /** Form fields that are columns, written by `save()`. */
   readonly saved: readonly string[]
   /** Single-column foreign keys by field: the table and column the value must exist in. */
   readonly references: ReadonlyMap<string, { table: Table, column: string }>
-  /** Unique sets whose columns are all in the form, with the message each gives. */
-  readonly uniqueChecks: ReadonlyArray<{ keys: readonly string[], field: string, message: string }>
+  /** The same, as a list in form order. */
+  readonly referenceList: ReadonlyArray<readonly [string, { table: Table, column: string }]>
+  /** Unique sets whose columns are all in the form, with the message each gives and its code. */
+  readonly uniqueChecks: ReadonlyArray<{ keys: readonly string[], field: string, message: string, code: 'unique' | 'uniqueTogether' }>
 }
 
 /** Checks the options and derives the fields; throws, naming the fix, on a mistake. */
-export function buildMeta (model: Model, options: ModelFormOptions): FormMeta {
+export function buildMeta (model: Model, options: ModelFormOptions<Table, string>): FormMeta {
   const info = describe(model.table)
   const tableName = info.name
   if (typeof options !== 'object' || options === null || (options.fields === undefined && options.exclude === undefined)) {
-    throw new Error(`modelForm(${tableName}): name the form's columns with \`fields: [...]\`, \`fields: '__all__'\` or \`exclude: [...]\`.`)
+    throw new codes.FFR_ERR_FORM_NO_FIELDS(tableName)
   }
   if (options.fields !== undefined && options.fields !== '__all__' && !Array.isArray(options.fields)) {
-    throw new Error(`modelForm(${tableName}): \`fields\` must be a list of column keys or '__all__'.`)
+    throw new codes.FFR_ERR_FORM_FIELDS_TYPE(tableName)
   }
   const declared = options.declared ?? {}
   const editable = Object.keys(info.columns).filter((key) => !info.automatic.has(key) && model.fields[key]?.editable !== false)
   const check = (list: readonly string[], option: string): void => {
     for (const key of list) {
       if (key in declared) continue
-      if (!(key in info.columns)) throw new Error(`modelForm(${tableName}): unknown field "${key}" in \`${option}\`; the columns are: ${Object.keys(info.columns).join(', ')}.`)
-      if (option === 'fields' && !editable.includes(key)) throw new Error(`modelForm(${tableName}): "${key}" cannot be in \`fields\`: the database fills it in or it is described \`editable: false\`.`)
+      if (!(key in info.columns)) throw new codes.FFR_ERR_UNKNOWN_FIELD(`modelForm(${tableName})`, key, option, [...editable, ...Object.keys(declared)])
+      if (option === 'fields' && !editable.includes(key)) throw new codes.FFR_ERR_FIELD_NOT_EDITABLE(tableName, key)
     }
   }
   let names: string[]
@@ -72,6 +95,9 @@ export function buildMeta (model: Model, options: ModelFormOptions): FormMeta {
     names = [...options.fields]
   }
   for (const key of Object.keys(declared)) if (!names.includes(key)) names.push(key)
+  const where = `modelForm(${tableName})`
+  for (const option of ['labels', 'helpTexts', 'clean'] as const) checkFieldKeys(where, option, options[option], names)
+  checkFieldKeys(where, 'errorMessages', options.errorMessages, names, [NON_FIELD_ERRORS])
 
   const baseFields: Record<string, Field> = {}
   for (const key of names) baseFields[key] = deriveField(model, info, options, key)
@@ -84,16 +110,17 @@ export function buildMeta (model: Model, options: ModelFormOptions): FormMeta {
   const modelLabel = (key: string): string => capfirst(model.fields[key]?.verboseName ?? verboseNameOf(key))
   const uniqueChecks = info.uniques.filter((keys) => keys.every((key) => saved.includes(key))).map((keys) => {
     if (keys.length === 1) {
-      const template = pickMessage('unique', [baseFields[keys[0]].options.errorMessages], 'unique')
-      return { keys, field: keys[0], message: formatMessage(template, { model_name: modelName, field_label: modelLabel(keys[0]) }) }
+      const template = baseFields[keys[0]].message('unique')
+      return { keys, field: keys[0], code: 'unique' as const, message: formatMessage(template, { model_name: modelName, field_label: modelLabel(keys[0]) }) }
     }
-    const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]], 'unique')
-    return { keys, field: NON_FIELD_ERRORS, message: formatMessage(template, { model_name: modelName, field_labels: textList(keys.map(modelLabel)) }) }
+    const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]])
+    return { keys, field: NON_FIELD_ERRORS, code: 'uniqueTogether' as const, message: formatMessage(template, { model_name: modelName, field_labels: textList(keys.map(modelLabel)) }) }
   })
-  return { model, info, options, baseFields, saved, references, uniqueChecks }
+  const cleanHooks = names.filter((key) => typeof options.clean?.[key] === 'function').map((key) => [key, options.clean![key]!] as const)
+  return { model, info, options, baseFields, cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks }
 }
 
-function deriveField (model: Model, info: TableInfo, options: ModelFormOptions, key: string): Field {
+function deriveField (model: Model, info: TableInfo, options: ModelFormOptions<Table, string>, key: string): Field {
   const own = options.declared?.[key]
   const column = info.columns[key]
   const described = model.fields[key] ?? {}
@@ -102,9 +129,9 @@ function deriveField (model: Model, info: TableInfo, options: ModelFormOptions, 
   const helpText = options.helpTexts?.[key] ?? own?.options.helpText ?? described.helpText
   const common = { label, errorMessages: messages, ...(helpText !== undefined ? { helpText } : {}) }
   if (own !== undefined) return own.extend(common)
-  let field = described.formField ?? fieldFor(model.table, column)
+  let field = described.formField ?? fieldOf(columnField(model.table, column))
   const reference = info.foreignKeys.find((fk) => fk.columns.length === 1 && fk.columns[0] === key)
-  if (reference !== undefined) field = fieldKinds.foreignKey({ keyField: field })
+  if (reference !== undefined) field = new Field('foreignKey', { keyField: field })
   const required = field.kind === 'boolean' ? false : column.notNull && !column.hasDefault
   return field.extend({
     ...common,

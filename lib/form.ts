@@ -1,12 +1,14 @@
 import type { InferInsertModel, InferSelectModel, Table } from 'drizzle-orm'
-import { mergeErrors, NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError, type ErrorDict } from './errors.ts'
-import type { Field } from './fields.ts'
-import { buildMeta, type FormMeta, type ModelFormOptions } from './form-options.ts'
-import { pickMessage } from './messages.ts'
+import { mergeErrors, NON_FIELD_ERRORS, ValidationError, type ErrorDict } from './errors.ts'
+import type { Field } from './fields/index.ts'
+import { buildMeta, type ColumnKey, type DeclaredFields, type FormMeta, type ModelFormOptions } from './form-options.ts'
+import { checkUnique, cleanStages, planWrite, valuesToSave, writeForm, type FormStage } from './form-stages.ts'
+import { promised, runStages, then, type MaybePromise } from './maybe.ts'
 import { toModel, type Model } from './model.ts'
-import { createAdapter, type Adapter, type Precondition, type Row, type WriteOp } from './db/index.ts'
+import { codes } from './setup-errors.ts'
+import { createAdapter, type Adapter, type Precondition, type Row } from './db/index.ts'
 
-export type { ModelFormOptions, ColumnKey } from './form-options.ts'
+export type { ModelFormOptions, ColumnKey, CleanedValue, DeclaredFields } from './form-options.ts'
 
 /** What a form is made from (Django's `Form(data, files, instance=..., initial=...)`), plus any extra keys. */
 export interface FormArgs<TTable extends Table = Table> {
@@ -32,9 +34,10 @@ export interface SaveOptions {
 
 /**
  * A form over a Drizzle table (Django's `ModelForm`). Made by `modelForm()`; subclass it to add
- * options or methods. Validation is a promise because uniqueness and foreign keys are queries.
+ * options or methods. Its cleaning and saving are the stages of lib/form-stages.ts, planned once
+ * per class; `isValid()` and `save()` promise, `validate()` answers at once when the database does.
  */
-export class ModelForm<TTable extends Table = Table> {
+export class ModelForm<TTable extends Table = Table, TNames extends string = string> {
   /** Set by `modelForm()`: the fields and checks, worked out once. */
   static meta: FormMeta
 
@@ -43,245 +46,180 @@ export class ModelForm<TTable extends Table = Table> {
     return this.meta.baseFields
   }
 
+  /** What the form's class knows of itself: its fields, hooks and checks. */
+  readonly meta: FormMeta
+  /** The bound data (initial < instance < request, for a form made by a resource). */
   readonly data: Record<string, unknown>
   readonly files: Record<string, unknown>
   readonly instance?: InferSelectModel<TTable>
   readonly initial: Partial<Record<string, unknown>>
   readonly isBound: boolean
   /** This form's fields: a copy of the class's, which a subclass may change in its constructor. */
-  readonly fields: Record<string, Field>
+  readonly fields: Record<TNames, Field>
+  /** Messages per field, `__all__` for the rest. */
   errors: ErrorDict = {}
-  /** The cleaned values, after `isValid()`; a declared field that is not a column is here too. */
+  /** The message keys of `errors`, aligned with it (`required`, `maxLength`, ...; `invalid` for a message given none). */
+  errorCodes: ErrorDict = {}
+  /** The cleaned values, after validation; a declared field that is not a column is here too. */
   cleanedData: Partial<InferInsertModel<TTable>> = {}
-  protected readonly meta: FormMeta
+  /** Whether the form is valid, once validation has run (or a promise of it while it runs). */
+  validated?: MaybePromise<boolean>
   private readonly db: unknown
-  private validation?: Promise<boolean>
+  private readonly stages: readonly FormStage[]
+  private cachedAdapter?: Adapter
 
   constructor (args: FormArgs<TTable> = {}) {
-    this.meta = (this.constructor as typeof ModelForm).meta
-    if (this.meta === undefined) throw new Error('ModelForm is made with modelForm(table, options), not directly.')
+    const FormClass = this.constructor as typeof ModelForm
+    this.meta = FormClass.meta
+    if (this.meta === undefined) throw new codes.FFR_ERR_FORM_DIRECT()
+    this.stages = planOf(FormClass)
     this.db = args.db
     this.isBound = args.data !== undefined
     this.data = args.data ?? {}
     this.files = args.files ?? {}
     if (args.instance !== undefined) this.instance = args.instance
     this.initial = args.initial ?? {}
-    this.fields = { ...this.meta.baseFields }
-  }
-
-  /** `cleanedData` by any key, for the form's own use. */
-  protected get cleaned (): Record<string, unknown> {
-    return this.cleanedData as Record<string, unknown>
+    this.fields = { ...this.meta.baseFields } as Record<TNames, Field>
   }
 
   /** The adapter for the form's database; throws when the form was made without `db`. */
   get adapter (): Adapter {
-    if (this.db === undefined) throw new Error('This form needs `db` to check uniqueness and to save: new Form({ db, data }).')
-    return createAdapter(this.db)
+    if (this.db === undefined) throw new codes.FFR_ERR_FORM_NO_DB()
+    return (this.cachedAdapter ??= createAdapter(this.db))
   }
 
-  /** Validates once and reports whether the form is bound and has no errors. */
+  /**
+   * Validates once: the class's clean stages (fields, clean hooks, `cleanForm`, model checks).
+   * Returns whether the form is bound and has no errors, at once when every stage answered at
+   * once (SQLite), else a promise. Throws what a stage throws that is not a `ValidationError`.
+   */
+  validate (): MaybePromise<boolean> {
+    if (this.validated !== undefined) return this.validated
+    if (!this.isBound) return (this.validated = false)
+    const done = runStages(this.stages, this)
+    const valid = (): boolean => (this.validated = !hasErrors(this.errors))
+    return (this.validated = done === undefined ? valid() : done.then(valid))
+  }
+
+  /** Validates once and resolves whether the form is bound and has no errors (Django's `is_valid()`). */
   isValid (): Promise<boolean> {
-    this.validation ??= this.isBound ? this.fullClean().then(() => Object.keys(this.errors).length === 0) : Promise.resolve(false)
-    return this.validation
+    return promised(() => this.validate())
   }
 
-  /** Files `error` under `field` (or `__all__`), taking it out of the cleaned data. */
+  /** Files `error` under `field` (or `__all__`), taking the fields it names out of the cleaned data (Django's `add_error`). */
   addError (field: string | null, error: ValidationError | string | string[]): void {
-    fileError(this.errors, this.cleaned, field, error)
+    const refused = typeof error === 'string' || Array.isArray(error) ? new ValidationError(error) : error
+    const key = field ?? NON_FIELD_ERRORS
+    const dict = refused.toErrorDict(key)
+    mergeErrors(this.errors, dict)
+    mergeErrors(this.errorCodes, refused.toCodeDict(key))
+    const cleaned = this.cleanedData as Row
+    for (const name in dict) delete cleaned[name]
   }
 
-  /** Django's `full_clean`: fields, `clean` hooks, `cleanForm`, then uniqueness. */
-  protected async fullClean (): Promise<void> {
-    const { options, references } = this.meta
-    const cleaned: Record<string, unknown> = {}
-    this.cleanedData = cleaned as typeof this.cleanedData
-    for (const [name, field] of Object.entries(this.fields)) {
-      try {
-        let value = field.clean(this.data[name])
-        const reference = references.get(name)
-        if (reference !== undefined && value !== null && value !== undefined && !(await this.adapter.exists(reference.table, [reference.column], [value]))) {
-          throw field.error('invalidChoice')
-        }
-        const hook = options.clean?.[name]
-        if (hook !== undefined) value = await hook(value, this)
-        cleaned[name] = value
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error
-        this.addError(name, error)
-      }
-    }
-    if (options.cleanForm !== undefined) {
-      try {
-        const replaced = await options.cleanForm(this.cleaned, this)
-        if (replaced !== undefined && replaced !== null) this.cleanedData = replaced as typeof this.cleanedData
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error
-        this.addError(null, error)
-      }
-    }
-    await this.validateUnique()
+  /** Django's `full_clean`: the clean stages in order. Override to change them; call `super.fullClean()` for the default. */
+  protected fullClean (): Promise<void> {
+    return promised(() => runStages(cleanPlanOf(this.constructor as typeof ModelForm), this as ModelForm<any>))
   }
 
-  /** Checks unique and unique-together sets whose fields are all clean, leaving out the instance's own row. */
-  protected async validateUnique (): Promise<void> {
-    if (this.meta.uniqueChecks.length > 0) await checkUnique(this.meta, this.adapter, this.errors, this.cleaned, this.instance as Row | undefined)
-  }
-
-  /** The values `save()` writes: the form's columns that cleaned to a value. */
-  protected valuesToSave (): Row {
-    return valuesToSave(this.meta, this.cleaned, this.data)
+  /** Django's `validate_unique`: the unique checks of the model stage. Override to change them; call `super.validateUnique()` for the default. */
+  protected validateUnique (): Promise<void> {
+    return promised(() => checkUnique(this as ModelForm<any>))
   }
 
   /**
    * Inserts the row, or updates the instance's row in the form's columns only, in one
-   * transaction. Returns the row as stored. Throws `ValidationError` (and files it in
+   * transaction. Resolves the row as stored. Rejects with `ValidationError` (and files it in
    * `errors`) when the database refuses a value, such as a concurrent duplicate;
    * `ObjectDoesNotExist` when the instance's row is gone; `PreconditionFailedError` when a
-   * `precondition` no longer holds; an `Error` for an invalid form.
+   * `precondition` no longer holds; `FFR_ERR_FORM_INVALID_SAVE` for an invalid form.
    */
-  async save ({ commit = true, precondition, versionColumn }: SaveOptions = {}): Promise<InferSelectModel<TTable>> {
-    if (!(await this.isValid())) {
-      throw new Error(`The ${this.meta.model.verboseName} could not be ${this.instance === undefined ? 'created' : 'changed'} because the data didn't validate.`)
-    }
-    const values = this.valuesToSave()
-    if (!commit) return { ...this.instance, ...values } as InferSelectModel<TTable>
-    const op = writeOp(this.meta, this.instance as Row | undefined, values, precondition, versionColumn)
-    if (op === undefined) return this.instance!
-    let row: Row | undefined
-    try {
-      [row] = await this.adapter.write([op])
-    } catch (error) {
-      throw await this.violationError(error)
-    }
-    if (row === undefined) throw gone(this.meta)
-    return row as InferSelectModel<TTable>
+  save (options: SaveOptions = {}): Promise<InferSelectModel<TTable>> {
+    return promised(() => saveForm(this as ModelForm<any>, options)) as Promise<InferSelectModel<TTable>>
   }
 
   /** Saves many-to-many relations after `save({ commit: false })`; a form without them has nothing to save. */
   async saveM2M (): Promise<void> {}
+}
 
-  /** Turns a constraint violation into the field errors the checks before saving give, filing them on the form. */
-  private async violationError (error: unknown): Promise<unknown> {
-    const errors = await violationErrors(this.meta, this.fields, this.cleaned, this.adapter, error)
-    if (errors === undefined) return error
-    this.addError(null, new ValidationError(errors))
-    this.validation = Promise.resolve(false)
-    return new ValidationError(errors)
+/** `save()` at once when the database answers at once: validate, plan the write, write. */
+export function saveForm (form: ModelForm<any>, options: SaveOptions = {}): MaybePromise<Row> {
+  return then(form.validate(), (valid) => {
+    if (!valid) throw new codes.FFR_ERR_FORM_INVALID_SAVE(form.meta.model.verboseName, form.instance === undefined)
+    const values = valuesToSave(form)
+    if (options.commit === false) return { ...form.instance, ...values }
+    return writeForm(form, planWrite(form, values, options))
+  })
+}
+
+function hasErrors (errors: ErrorDict): boolean {
+  // eslint-disable-next-line no-unreachable-loop -- the first key is enough
+  for (const _ in errors) return true
+  return false
+}
+
+const cleanPlans = new WeakMap<object, readonly FormStage[]>()
+const plans = new WeakMap<object, readonly FormStage[]>()
+
+const callFullClean: FormStage = (form) => (form as unknown as { fullClean (): Promise<void> }).fullClean()
+const callValidateUnique: FormStage = (form) => (form as unknown as { validateUnique (): Promise<void> }).validateUnique()
+
+/** A class's clean stages, with an overridden `validateUnique` in the place of the unique checks. */
+function cleanPlanOf (FormClass: typeof ModelForm): readonly FormStage[] {
+  let plan = cleanPlans.get(FormClass)
+  if (plan === undefined) {
+    const stages = cleanStages(FormClass.meta)
+    if ((FormClass.prototype as any).validateUnique !== (ModelForm.prototype as any).validateUnique) {
+      const at = stages.indexOf(checkUnique)
+      if (at >= 0) stages.splice(at, 1, callValidateUnique)
+      else stages.push(callValidateUnique)
+    }
+    cleanPlans.set(FormClass, plan = stages)
   }
+  return plan
 }
 
-/*
- * The steps of cleaning and saving, shared by `ModelForm` and by `FormResource`'s path for
- * forms that override nothing (see `savePlainForm`).
- */
-
-/** Files `error` under `field` (or `__all__`) in `errors`, taking the fields it names out of `cleaned` (Django's `add_error`). */
-export function fileError (errors: ErrorDict, cleaned: Record<string, unknown>, field: string | null, error: ValidationError | string | string[]): void {
-  const dict = (typeof error === 'string' || Array.isArray(error) ? new ValidationError(error) : error).toErrorDict(field ?? NON_FIELD_ERRORS)
-  mergeErrors(errors, dict)
-  for (const name of Object.keys(dict)) delete cleaned[name]
-}
-
-/** Checks unique and unique-together sets whose fields are all clean, leaving out `instance`'s own row; files a duplicate's error. */
-export async function checkUnique (meta: FormMeta, adapter: Adapter, errors: ErrorDict, cleaned: Record<string, unknown>, instance: Row | undefined): Promise<void> {
-  const { info } = meta
-  const exclude = instance?.[info.primaryKey]
-  for (const { keys, field, message } of meta.uniqueChecks) {
-    const values = uniqueValues(keys, errors, cleaned)
-    if (values !== undefined && await adapter.exists(info.table, keys, values, exclude)) fileError(errors, cleaned, field, message)
+/** What `validate()` runs for a class, worked out once per class: an overridden `fullClean`, else the clean stages. */
+function planOf (FormClass: typeof ModelForm): readonly FormStage[] {
+  let plan = plans.get(FormClass)
+  if (plan === undefined) {
+    plan = (FormClass.prototype as any).fullClean !== (ModelForm.prototype as any).fullClean ? [callFullClean] : cleanPlanOf(FormClass)
+    plans.set(FormClass, plan)
   }
+  return plan
 }
 
-/** The values a unique check queries; `undefined` when a field has an error or no value, and the check is skipped. */
-export function uniqueValues (keys: readonly string[], errors: ErrorDict, cleaned: Record<string, unknown>): unknown[] | undefined {
-  const values: unknown[] = []
-  for (const key of keys) {
-    const value = cleaned[key]
-    if (key in errors || value === null || value === undefined) return undefined
-    values.push(value)
-  }
-  return values
-}
+/** The field names of a form class: `FieldNames<typeof AuthorForm>` is `'name' | 'title' | 'birthDate'`. */
+export type FieldNames<TForm> = TForm extends ModelFormClass<any, infer TNames> ? TNames : never
 
-/** The values a save writes: the form's columns that cleaned to a value (`data` is the form's bound data). */
-export function valuesToSave (meta: FormMeta, cleaned: Record<string, unknown>, data: Record<string, unknown>): Row {
-  const values: Row = {}
-  const { columns } = meta.info
-  for (const key of meta.saved) {
-    const value = cleaned[key]
-    // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
-    if (value === undefined || (value === null && columns[key].hasDefault && !(key in data))) continue
-    values[key] = value
-  }
-  return values
-}
-
-/** The insert, or the update of `instance`'s row; `undefined` when an update has nothing to write. */
-export function writeOp (meta: FormMeta, instance: Row | undefined, values: Row, precondition?: Precondition, versionColumn?: string): WriteOp | undefined {
-  const { info } = meta
-  if (instance === undefined) return { op: 'insert', table: info.table, values }
-  if (precondition === undefined && versionColumn === undefined && Object.keys(values).length === 0) return undefined
-  return { op: 'update', table: info.table, key: instance[info.primaryKey], values, expect: precondition, bump: versionColumn }
-}
-
-/** The error of an update whose row was deleted meanwhile. */
-export function gone (meta: FormMeta): ObjectDoesNotExist {
-  return new ObjectDoesNotExist(`This ${meta.model.verboseName} no longer exists.`)
-}
-
-/** A constraint violation as the field errors the checks before saving give; `undefined` for any other error. */
-export async function violationErrors (meta: FormMeta, fields: Readonly<Record<string, Field>>, cleaned: Record<string, unknown>, adapter: Adapter, error: unknown): Promise<ErrorDict | undefined> {
-  const violation = adapter.violation(error, meta.info.table)
-  if (violation === undefined) return undefined
-  const columns = violation.columns ?? []
-  if (violation.kind === 'unique') {
-    const check = meta.uniqueChecks.find(({ keys }) => keys.length === columns.length && keys.every((k) => columns.includes(k)))
-    return check !== undefined ? { [check.field]: [check.message] } : { [NON_FIELD_ERRORS]: ['An entry with these values already exists.'] }
-  }
-  if (violation.kind === 'foreignKey') return await missingReferences(meta, fields, cleaned, adapter, columns)
-  const field = fields[columns[0]]
-  return field !== undefined && violation.kind === 'notNull'
-    ? { [columns[0]]: [pickMessage('required', [field.options.errorMessages], field.kind)] }
-    : { [NON_FIELD_ERRORS]: ['The database refused these values.'] }
-}
-
-// SQLite does not say which key failed: ask again which referenced rows are gone
-async function missingReferences (meta: FormMeta, fields: Readonly<Record<string, Field>>, cleaned: Record<string, unknown>, adapter: Adapter, columns: readonly string[]): Promise<ErrorDict> {
-  const errors: ErrorDict = {}
-  for (const [name, reference] of meta.references) {
-    const value = cleaned[name]
-    if (value === null || value === undefined) continue
-    const missing = columns.length > 0 ? columns.includes(name) : !(await adapter.exists(reference.table, [reference.column], [value]))
-    if (missing) errors[name] = [pickMessage('invalidChoice', [fields[name].options.errorMessages], 'foreignKey')]
-  }
-  return Object.keys(errors).length > 0 ? errors : { [NON_FIELD_ERRORS]: ['A related item does not exist.'] }
-}
-
-/** A form class made by `modelForm`, typed by its table. */
-export type ModelFormClass<TTable extends Table = Table> = (new (args?: FormArgs<TTable>) => ModelForm<TTable>) & {
+/** A form class made by `modelForm`, typed by its table and its field names. */
+export type ModelFormClass<TTable extends Table = Table, TNames extends string = string> = (new (args?: FormArgs<TTable>) => ModelForm<TTable, TNames>) & {
   readonly meta: FormMeta
-  readonly baseFields: Readonly<Record<string, Field>>
+  readonly baseFields: Readonly<Record<TNames, Field>>
 }
 
 /**
  * Makes a form class over a Drizzle table or a `defineModel` model (Django's `ModelForm` with
- * its `Meta`). Gets the table and the options; returns the class. Throws at once when the
- * options name no fields, or name a column that does not exist or cannot be edited.
+ * its `Meta`). Gets the table and the options; returns the class. Throws at once
+ * (`FFR_ERR_...`) when the options name no fields, or name a field that does not exist or
+ * cannot be edited, in `fields` or in any option keyed by field.
  */
-export function modelForm<TTable extends Table> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable>): ModelFormClass<TTable> {
-  const meta = buildMeta(toModel(table), options as ModelFormOptions)
-  const FormClass = class extends ModelForm<TTable> {
+export function modelForm<TTable extends Table, TDeclared extends DeclaredFields = Record<never, Field>> (
+  table: TTable | Model<TTable>,
+  options: ModelFormOptions<TTable, ColumnKey<TTable>, TDeclared> & { fields?: '__all__' }
+): ModelFormClass<TTable, ColumnKey<TTable> | Extract<keyof TDeclared, string>>
+export function modelForm<
+  TTable extends Table,
+  const TNames extends ColumnKey<TTable> | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
+  TDeclared extends DeclaredFields = Record<never, Field>
+> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>>
+export function modelForm<
+  TTable extends Table,
+  const TNames extends ColumnKey<TTable> | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
+  TDeclared extends DeclaredFields = Record<never, Field>
+> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>> {
+  const meta = buildMeta(toModel(table), options as unknown as ModelFormOptions<Table, string>)
+  return class extends ModelForm<TTable, TNames | Extract<keyof TDeclared, string>> {
     static override meta = meta
   }
-  if (options.cleanForm === undefined && Object.keys(options.clean ?? {}).length === 0) plainForms.add(FormClass)
-  return FormClass
-}
-
-/** Classes made by `modelForm` without clean hooks: no step of theirs differs from `ModelForm`'s. */
-const plainForms = new WeakSet<object>()
-
-/** Whether a form class is one `modelForm` made, without `clean` hooks or `cleanForm` (a subclass never is). */
-export function isPlainForm (FormClass: object): boolean {
-  return plainForms.has(FormClass)
 }

@@ -6,14 +6,15 @@ const formResources = fp(formResourcesPlugin, { fastify: '5.x', name: 'fastify-f
 export default formResources
 
 export type { FormResourcesOptions, FormResourcesDecorator } from './plugin.ts'
-export { modelForm, ModelForm, type FormArgs, type ModelFormClass, type ModelFormOptions, type SaveOptions } from './form.ts'
+export { modelForm, ModelForm, type FormArgs, type ModelFormClass, type ModelFormOptions, type SaveOptions, type CleanedValue, type ColumnKey, type FieldNames } from './form.ts'
 export { defineModel, type Model, type ModelOptions, type ModelFieldOptions } from './model.ts'
-export { fields, Field, type FieldKind, type FieldOptions, type Choice } from './fields.ts'
+export { fields, Field, type FieldKind, type FieldOptions, type Choice } from './fields/index.ts'
 export { FormResource, type HttpMethod, type ParseHook, type StepContext, type FormResult, type CreateFormArgs, type HandleFormRequestArgs } from './resource.ts'
 export { defineResource, type ResourceDefinition } from './define-resource.ts'
 export { formatMessage, type ErrorMessages, type MessageKey } from './messages.ts'
+export { codes, type SetupError } from './setup-errors.ts'
 export {
-  WebAPIError, ValidationError, ObjectDoesNotExist, PreconditionFailedError, NON_FIELD_ERRORS, type ErrorDict, type ValidationMessages,
+  WebAPIError, ValidationError, ObjectDoesNotExist, PreconditionFailedError, NON_FIELD_ERRORS, type ErrorDict, type ValidationMessages, type MessageParams,
   DOES_NOT_EXIST, PERMISSION_DENIED, INVALID_ATTRIBUTE, NOT_LOGGED_IN, LOGIN_FAILED, INVALID_FORM_DATA,
   MISSING_ATTRIBUTE, DUPLICATE_ITEM, RATE_LIMIT_EXCEEDED, MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE,
   REQUEST_TOO_LARGE, PRECONDITION_FAILED, METHOD_NOT_ALLOWED, ITEM_IN_USE, SERVER_ERROR

@@ -2,6 +2,7 @@
  * Django's default validation messages, word for word, and the rules for choosing and
  * filling one in.
  */
+import type { MessageParams } from './errors.ts'
 
 /** Django's message keys in camelCase. */
 export type MessageKey =
@@ -12,14 +13,21 @@ export type MessageKey =
 /** Messages by key; a field, a form or a model may give its own for any key. */
 export type ErrorMessages = Partial<Record<MessageKey, string>>
 
-/** Values for a message's `%(name)s` placeholders. */
-export type MessageParams = Record<string, string | number>
+export type { MessageParams }
 
-// [singular, plural, the parameter that picks one], as Django's ngettext_lazy
-type Plural = readonly [string, string, string]
+/** [singular, plural, the parameter that picks one], as Django's `ngettext_lazy`. */
+export type Plural = readonly [string, string, string]
 
-const DEFAULTS: Record<string, string | Plural> = {
+/** A default message: one text, or a singular and a plural. */
+export type Template = string | Plural
+
+/** Default messages by key: a field kind's own, over the ones every kind shares. */
+export type KindMessages = Partial<Record<string, Template>>
+
+/** The messages every field kind shares; a kind's own (its `invalid`, say) come first. */
+const DEFAULTS: Record<string, Template> = {
   required: 'This field is required.',
+  invalid: 'Enter a valid value.',
   invalidChoice: 'Select a valid choice. %(value)s is not one of the available choices.',
   maxLength: [
     'Ensure this value has at most %(limit_value)d character (it has %(show_value)d).',
@@ -33,63 +41,11 @@ const DEFAULTS: Record<string, string | Plural> = {
   ],
   maxValue: 'Ensure this value is less than or equal to %(limit_value)s.',
   minValue: 'Ensure this value is greater than or equal to %(limit_value)s.',
-  maxDigits: [
-    'Ensure that there are no more than %(max)s digit in total.',
-    'Ensure that there are no more than %(max)s digits in total.',
-    'max'
-  ],
-  maxDecimalPlaces: [
-    'Ensure that there are no more than %(max)s decimal place.',
-    'Ensure that there are no more than %(max)s decimal places.',
-    'max'
-  ],
-  maxWholeDigits: [
-    'Ensure that there are no more than %(max)s digit before the decimal point.',
-    'Ensure that there are no more than %(max)s digits before the decimal point.',
-    'max'
-  ],
   unique: '%(model_name)s with this %(field_label)s already exists.',
   uniqueTogether: '%(model_name)s with this %(field_labels)s already exists.',
   invalidPkValue: '“%(pk)s” is not a valid value.',
   invalidList: 'Enter a list of values.',
-  nullCharactersNotAllowed: 'Null characters are not allowed.',
-  // an array's item error follows this prefix, as Django's SimpleArrayField
-  itemInvalid: 'Item %(nth)s in the array did not validate:'
-}
-
-// an array's length limits count items (Django's ArrayMaxLengthValidator, ArrayMinLengthValidator)
-const ARRAY_DEFAULTS: Record<string, Plural> = {
-  maxLength: [
-    'List contains %(show_value)d item, it should contain no more than %(limit_value)d.',
-    'List contains %(show_value)d items, it should contain no more than %(limit_value)d.',
-    'show_value'
-  ],
-  minLength: [
-    'List contains %(show_value)d item, it should contain no fewer than %(limit_value)d.',
-    'List contains %(show_value)d items, it should contain no fewer than %(limit_value)d.',
-    'show_value'
-  ]
-}
-
-const MODEL_CHOICE = 'Select a valid choice. That choice is not one of the available choices.'
-
-/** Django's `invalid` message for each field kind. */
-const INVALID_BY_KIND: Record<string, string> = {
-  integer: 'Enter a whole number.',
-  number: 'Enter a number.',
-  decimal: 'Enter a number.',
-  date: 'Enter a valid date.',
-  datetime: 'Enter a valid date/time.',
-  time: 'Enter a valid time.',
-  uuid: 'Enter a valid UUID.',
-  json: 'Enter a valid JSON.',
-  email: 'Enter a valid email address.',
-  url: 'Enter a valid URL.',
-  slug: 'Enter a valid “slug” consisting of letters, numbers, underscores or hyphens.',
-  string: 'Enter a valid value.',
-  boolean: 'Enter a valid value.',
-  choice: 'Enter a valid value.',
-  foreignKey: MODEL_CHOICE
+  nullCharactersNotAllowed: 'Null characters are not allowed.'
 }
 
 const PLACEHOLDER = /%\((\w+)\)[sd]/g
@@ -102,17 +58,16 @@ export function formatMessage (template: string, params: MessageParams = {}): st
 
 /**
  * Returns the message template for `key`, taking the first that has it of the given layers
- * (a declared field's messages, the form's, the model's), then Django's default, choosing
- * singular or plural by the parameters.
+ * (a declared field's messages, the form's, the model's), then the kind's default, then the
+ * default every kind shares, choosing singular or plural by the parameters. An unknown key is
+ * its own message.
  */
-export function pickMessage (key: string, layers: ReadonlyArray<Partial<Record<string, string>> | undefined>, kind: string, params: MessageParams = {}): string {
+export function pickMessage (key: string, layers: ReadonlyArray<Partial<Record<string, string>> | undefined>, kind: KindMessages = {}, params: MessageParams = {}): string {
   for (const layer of layers) {
     const own = layer?.[key]
     if (own !== undefined) return own
   }
-  if (key === 'invalid') return INVALID_BY_KIND[kind] ?? INVALID_BY_KIND.string
-  if (key === 'invalidChoice' && kind === 'foreignKey') return MODEL_CHOICE
-  const fallback = (kind === 'array' ? ARRAY_DEFAULTS[key] : undefined) ?? DEFAULTS[key]
+  const fallback = kind[key] ?? DEFAULTS[key]
   if (fallback === undefined) return key
   if (typeof fallback === 'string') return fallback
   const [one, other, by] = fallback

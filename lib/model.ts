@@ -1,7 +1,8 @@
 import { getTableColumns, getTableName, is, Table } from 'drizzle-orm'
-import type { Field } from './fields.ts'
+import type { Field } from './fields/index.ts'
 import type { ErrorMessages } from './messages.ts'
 import { verboseNameOf } from './messages.ts'
+import { checkFieldKeys, codes } from './setup-errors.ts'
 
 /** Model-level options for one column (Django's model field options). */
 export interface ModelFieldOptions {
@@ -41,13 +42,9 @@ export interface Model<TTable extends Table = Table> {
  * `modelForm` and resources take wherever they take a table. Throws on an unknown column key.
  */
 export function defineModel<TTable extends Table> (table: TTable, options: ModelOptions<TTable> = {}): Model<TTable> {
-  if (!is(table, Table)) throw new TypeError('defineModel(table, options) needs a Drizzle table (sqliteTable or pgTable) as its first argument.')
+  if (!is(table, Table)) throw new codes.FFR_ERR_NOT_A_TABLE()
   const columns = getTableColumns(table)
-  for (const key of Object.keys(options.fields ?? {})) {
-    if (!(key in columns)) {
-      throw new Error(`defineModel(${getTableName(table)}): unknown column "${key}" in fields; use one of: ${Object.keys(columns).join(', ')}.`)
-    }
-  }
+  checkFieldKeys(`defineModel(${getTableName(table)})`, 'fields', options.fields, Object.keys(columns))
   const verboseName = options.verboseName ?? singular(verboseNameOf(getTableName(table)))
   return {
     table,

@@ -6,6 +6,7 @@ import { DOES_NOT_EXIST, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, UNSUPP
 import { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
 import { registerResourceRoutes } from './routes.ts'
+import { codes } from './setup-errors.ts'
 import { createAdapter, describe } from './db/index.ts'
 
 /** Options of the plugin. */
@@ -38,19 +39,21 @@ declare module 'fastify' {
 
 function checkOptions (options: FormResourcesOptions): void {
   if (options === undefined || options === null || options.db === undefined || options.db === null) {
-    throw new Error('fastify-form-resources: the `db` option is required: app.register(formResources, { db: drizzle(...), resources: [...] }).')
+    throw new codes.FFR_ERR_NO_DB()
   }
   createAdapter(options.db)
-  if (!Array.isArray(options.resources)) throw new Error('fastify-form-resources: the `resources` option must be a list of FormResource instances.')
+  if (!Array.isArray(options.resources)) throw new codes.FFR_ERR_RESOURCES_NOT_LIST()
   const names = new Set<string>()
   for (const resource of options.resources) {
-    if (!(resource instanceof FormResource)) throw new Error('fastify-form-resources: every entry of `resources` must be a FormResource (a subclass instance or defineResource(...)).')
-    if (typeof resource.name !== 'string' || resource.name === '') throw new Error('fastify-form-resources: a resource has no `name`; set name = \'author\' on it.')
-    if (resource.table === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`table\`.`)
-    if (resource.formClass === undefined) throw new Error(`fastify-form-resources: resource "${resource.name}" has no \`formClass\`; make one with modelForm(table, { fields: [...] }).`)
-    if (resource.formClass.meta.info.table !== resource.table) throw new Error(`fastify-form-resources: resource "${resource.name}" has a formClass over another table.`)
-    if (names.has(resource.urlName)) throw new Error(`fastify-form-resources: two resources are served at "${resource.urlName}/".`)
-    if (names.has(`name:${resource.name}`)) throw new Error(`fastify-form-resources: two resources are named "${resource.name}"; give one another \`name\`.`)
+    if (!(resource instanceof FormResource)) throw new codes.FFR_ERR_NOT_A_RESOURCE()
+    if (typeof resource.name !== 'string' || resource.name === '') throw new codes.FFR_ERR_RESOURCE_NO_NAME()
+    if (resource.table === undefined) throw new codes.FFR_ERR_RESOURCE_NO_TABLE(resource.name)
+    if (resource.formClass === undefined) throw new codes.FFR_ERR_RESOURCE_NO_FORM(resource.name)
+    for (const form of [resource.formClass, resource.addFormClass]) {
+      if (form !== undefined && form.meta.info.table !== resource.table) throw new codes.FFR_ERR_RESOURCE_FORM_TABLE(resource.name)
+    }
+    if (names.has(resource.urlName)) throw new codes.FFR_ERR_RESOURCE_URL_TAKEN(resource.urlName)
+    if (names.has(`name:${resource.name}`)) throw new codes.FFR_ERR_RESOURCE_NAME_TAKEN(resource.name)
     names.add(resource.urlName).add(`name:${resource.name}`)
     describe(resource.table)
     checkVersionColumn(resource)
@@ -63,9 +66,9 @@ const assignedDb = new WeakMap<FormResource<any>, unknown>()
 function checkVersionColumn (resource: FormResource<any>): void {
   const version = resource.versionColumn
   if (version === undefined) return
-  if (!(version in describe(resource.table).columns)) throw new Error(`fastify-form-resources: resource "${resource.name}" names versionColumn "${version}", which is not a column of its table.`)
+  if (!(version in describe(resource.table).columns)) throw new codes.FFR_ERR_VERSION_COLUMN(resource.name, version)
   for (const form of [resource.formClass, resource.addFormClass]) {
-    if (form !== undefined && version in form.baseFields) throw new Error(`fastify-form-resources: resource "${resource.name}": the version column "${version}" must not be a form field; leave it out of \`fields\` or describe it \`editable: false\`.`)
+    if (form !== undefined && version in form.baseFields) throw new codes.FFR_ERR_VERSION_IN_FORM(resource.name, version)
   }
 }
 
@@ -107,12 +110,12 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   for (const resource of options.resources) {
     if (resource.db === undefined) assignedDb.set(resource, resource.db = options.db)
     // a resource shared by two apps would serve the second from the first one's database
-    else if (assignedDb.has(resource) && assignedDb.get(resource) !== options.db) throw new Error(`fastify-form-resources: resource "${resource.name}" is already served from another app's database; make a new resource for each app.`)
+    else if (assignedDb.has(resource) && assignedDb.get(resource) !== options.db) throw new codes.FFR_ERR_RESOURCE_OTHER_DB(resource.name)
     resources.set(resource.name, resource)
   }
   const get = (name: string): FormResource<any> => {
     const resource = resources.get(name)
-    if (resource === undefined) throw new Error(`fastify-form-resources: no resource named "${name}".`)
+    if (resource === undefined) throw new codes.FFR_ERR_UNKNOWN_RESOURCE(name)
     return resource
   }
   const listUrl = (name: string): string => `${prefix}/${get(name).urlName}/`

@@ -1,8 +1,16 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
-import { INVALID_FORM_DATA, mergeErrors, ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
-import { fileError, gone, isPlainForm, uniqueValues, valuesToSave, violationErrors, writeOp, type ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
-import { createAdapter, describe, type Adapter, type Row } from './db/index.ts'
+import { INVALID_FORM_DATA, ValidationError, type ErrorDict } from './errors.ts'
+import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
+import {
+  bindData, makeForm, parseError, parseHooks, planOf, runFormRequest, startRequest,
+  type CreateFormArgs, type FormResult, type HandleFormRequestArgs
+} from './form-request.ts'
+import { promised, runStages } from './maybe.ts'
+import { codes } from './setup-errors.ts'
+import { createAdapter, describe, type Adapter } from './db/index.ts'
+
+export type { CreateFormArgs, FormResult, HandleFormRequestArgs } from './form-request.ts'
 
 /** The methods a resource can allow; PATCH is allowed with PUT. */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE'
@@ -13,32 +21,16 @@ export interface StepContext {
   [extra: string]: unknown
 }
 
-/** A parse hook (djblets' `parse_<field>_field`): gets the raw value and the context; returns the value; may throw `ValidationError`. */
+/** A parse hook (djblets' `parse_<field>_field`): gets the raw value and the context; returns the value (or a promise of it); may throw `ValidationError`. */
 export type ParseHook = (value: unknown, ctx: StepContext) => unknown
-
-/** `handleFormRequest`'s answer: `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`. */
-export type FormResult<TTable extends Table> =
-  | [201 | 200, Record<string, InferSelectModel<TTable>>]
-  | [WebAPIError, { fields: ErrorDict }]
-
-/** Arguments of `createForm`. */
-export interface CreateFormArgs<TTable extends Table> extends StepContext {
-  data: Record<string, unknown>
-  files?: Record<string, unknown>
-  instance?: InferSelectModel<TTable>
-  formKwargs?: Record<string, unknown>
-}
-
-/** Arguments of `handleFormRequest`. */
-export interface HandleFormRequestArgs<TTable extends Table> extends CreateFormArgs<TTable> {
-  saveKwargs?: SaveOptions
-}
 
 /**
  * A REST resource whose writes go through a form (djblets' `WebAPIResource` with
  * `UpdateFormMixin`). Subclass it and set `name`, `table` and `formClass`; override any step.
+ * `TNames` are the form's field names, which `parse` is keyed by (`FieldNames<typeof AuthorForm>`);
+ * `defineResource` infers them from the form.
  */
-export class FormResource<TTable extends Table = Table> {
+export class FormResource<TTable extends Table = Table, TNames extends string = string> {
   /** Item key (`author`); the list key and URL default to its plural. */
   name!: string
   /** List key; defaults to `name` + `s`. */
@@ -46,12 +38,12 @@ export class FormResource<TTable extends Table = Table> {
   /** URL segment (djblets' `uri_name`); defaults to the list key. */
   uriName?: string
   table!: TTable
-  formClass!: ModelFormClass<TTable>
+  formClass!: ModelFormClass<TTable, TNames>
   /** The form for creating; defaults to `formClass`. */
-  addFormClass?: ModelFormClass<TTable>
+  addFormClass?: ModelFormClass<TTable, TNames>
   allowedMethods: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
-  /** Parse hooks by field name, run only for keys present in the request. */
-  parse: Partial<Record<string, ParseHook>> = {}
+  /** Parse hooks by field name, run only for keys present in the request; a key that is no field of the form throws at registration. */
+  parse: Partial<Record<TNames, ParseHook>> = {}
   /** Page size when the request gives no `max-results`, and the largest it may ask for. */
   maxResultsDefault = 25
   maxResultsCap = 200
@@ -67,7 +59,7 @@ export class FormResource<TTable extends Table = Table> {
   get listKey (): string { return this.pluralName ?? `${this.name}s` }
   get urlName (): string { return this.uriName ?? this.listKey }
   get adapter (): Adapter {
-    if (this.db === undefined) throw new Error(`Resource "${this.name}" has no database: register it with the plugin or pass { db } to its constructor.`)
+    if (this.db === undefined) throw new codes.FFR_ERR_RESOURCE_NO_DB(this.name)
     return createAdapter(this.db)
   }
 
@@ -82,200 +74,80 @@ export class FormResource<TTable extends Table = Table> {
   /** Whether the request may delete this item. Default: no, as in djblets. */
   hasDeletePermissions (_request: FastifyRequest, _instance: InferSelectModel<TTable>): boolean | Promise<boolean> { return false }
 
-  /** Reads one row by primary key (a string from the URL is converted first); `undefined` when there is none. */
-  async getObject (id: unknown): Promise<InferSelectModel<TTable> | undefined> {
-    return await this.adapter.get(this.table, id) as InferSelectModel<TTable> | undefined
+  /**
+   * Reads one row by primary key (a string from the URL is converted first). Runs before any
+   * permission check of an item URL. Resolves the row, or `undefined` when there is none (404).
+   */
+  getObject (id: unknown): Promise<InferSelectModel<TTable> | undefined> {
+    return promised(() => this.adapter.get(this.table, id)) as Promise<InferSelectModel<TTable> | undefined>
   }
 
-  /** Serializes a row for a response (djblets' `serialize_object`); override to add or hide fields. */
-  serializeObject (row: InferSelectModel<TTable>, _ctx: StepContext): Record<string, unknown> {
+  /**
+   * Serializes a row for a response (djblets' `serialize_object`): gets the row and the step
+   * context; returns the item's fields (or a promise of them). Runs for every item answered.
+   * Override to add or hide fields.
+   */
+  serializeObject (row: InferSelectModel<TTable>, _ctx: StepContext): Record<string, unknown> | Promise<Record<string, unknown>> {
     return row as Record<string, unknown>
   }
 
   /**
-   * Makes the bound form (djblets' `create_form`): each field's initial value, then the
-   * instance's values, then the request data after parse hooks, later winning. Throws
-   * `ValidationError` with every parse hook's errors; unknown keys are dropped.
+   * Makes the bound form (djblets' `create_form`). Gets the request data, `files`, the
+   * `instance` being changed, `formKwargs` for the form's constructor and any extra keys, which
+   * reach the parse hooks. The bound data is each field's initial value, then the instance's,
+   * then the request data after parse hooks, later winning; unknown keys are dropped. Resolves
+   * the form; rejects with `ValidationError` carrying every parse hook's errors. Runs first in
+   * `handleFormRequest`; overriding it replaces the bind, parse and make stages.
    */
-  async createForm ({ data, request, files, instance, formKwargs, ...kwargs }: CreateFormArgs<TTable>): Promise<ModelForm<TTable>> {
-    const FormClass = instance === undefined ? (this.addFormClass ?? this.formClass) : this.formClass
-    const formData: Record<string, unknown> = {}
-    const parseErrors: ErrorDict = {}
-    const ctx = { request, ...kwargs }
-    for (const [name, field] of Object.entries(FormClass.baseFields)) {
-      const initial = field.initialValue()
-      if (initial !== undefined) formData[name] = initial
-      if (instance !== undefined && Object.hasOwn(instance, name)) formData[name] = (instance as Row)[name]
-      if (!Object.hasOwn(data, name)) continue
-      const hook = this.parse[name]
-      if (hook === undefined) {
-        formData[name] = data[name]
-        continue
+  createForm (args: CreateFormArgs<TTable>): Promise<ModelForm<TTable, TNames>> {
+    return promised(() => {
+      const state = startRequest(this, planOf(this, args.instance === undefined), args)
+      const done = runStages(state.plan.parseHooks.length > 0 ? [bindData, parseHooks] : [bindData], state)
+      const make = (): ModelForm<TTable, TNames> => {
+        if (state.parseErrors !== undefined) throw parseError(state.parseErrors)
+        makeForm(state)
+        return state.form as ModelForm<TTable, TNames>
       }
-      try {
-        formData[name] = await hook(data[name], ctx)
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error
-        mergeErrors(parseErrors, error.toErrorDict(name))
-      }
-    }
-    if (Object.keys(parseErrors).length > 0) throw new ValidationError(parseErrors)
-    return new FormClass({ db: this.db, data: formData, files, instance, request, ...formKwargs })
+      return done === undefined ? make() : done.then(make)
+    })
   }
 
   /**
-   * Saves a valid form (djblets' `save_form`), bumping `versionColumn` on update, and returns
-   * the row; may throw `ValidationError`, `ObjectDoesNotExist` or `PreconditionFailedError`.
+   * Saves a valid form (djblets' `save_form`): gets the form, `saveKwargs` (`commit`, a
+   * `precondition`) and the step context; bumps `versionColumn` on update. Resolves the row as
+   * stored; rejects with `ValidationError` (a concurrent duplicate: answered 400),
+   * `ObjectDoesNotExist` (404) or `PreconditionFailedError` (412). Runs after the form is
+   * valid; overriding it replaces the save stages (plan write, write, map a violation).
    */
-  async saveForm (form: ModelForm<TTable>, { saveKwargs }: { saveKwargs?: SaveOptions } & StepContext = {}): Promise<InferSelectModel<TTable>> {
-    return await form.save(this.versionColumn === undefined ? saveKwargs : { versionColumn: this.versionColumn, ...saveKwargs })
+  saveForm (form: ModelForm<TTable, TNames>, { saveKwargs }: { saveKwargs?: SaveOptions } & StepContext = {}): Promise<InferSelectModel<TTable>> {
+    return form.save(this.versionColumn === undefined ? saveKwargs : { versionColumn: this.versionColumn, ...saveKwargs })
   }
 
   /**
-   * Creates, validates and saves a form for a request (djblets' `handle_form_request`).
-   * Returns `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`.
+   * Creates, validates and saves a form for a request (djblets' `handle_form_request`), through
+   * the resource's plan (lib/form-request.ts). Gets `createForm`'s arguments plus `saveKwargs`.
+   * Resolves `[201 | 200, {<name>: row}]`, or `[INVALID_FORM_DATA, {fields}]` with every error at
+   * once: a parse hook's refusal stops its own field only, every other field is cleaned too.
+   * Rejects with `ObjectDoesNotExist`, `PreconditionFailedError` or any error that is not a
+   * `ValidationError`.
    */
-  async handleFormRequest (args: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
-    const plain = plainFormRequest(this, args)
-    if (plain !== undefined) return await plain
-    const { request, data, files, instance, formKwargs, saveKwargs, ...kwargs } = args
-    let form: ModelForm<TTable>
-    try {
-      form = await this.createForm({ data, request, files, instance, formKwargs, ...kwargs })
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error
-      return this.buildFormErrorResponse({ errors: error.toErrorDict(), instance, request, ...kwargs })
-    }
-    if (!(await form.isValid())) return this.buildFormErrorResponse({ form, instance, request, ...kwargs })
-    let saved: InferSelectModel<TTable>
-    try {
-      saved = await this.saveForm(form, { saveKwargs, request, ...kwargs })
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error
-      return this.buildFormErrorResponse({ errors: error.toErrorDict(), form, instance, request, ...kwargs })
-    }
-    return this.buildFormSuccessResponse({ form, instance: saved, isCreated: instance === undefined, request, ...kwargs })
+  handleFormRequest (args: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
+    return promised(() => runFormRequest(this, planOf(this, args.instance === undefined), args))
   }
 
-  /** The errors of a form, or given errors, as `{field: [messages]}` (djblets' `build_form_errors`). */
-  buildFormErrors ({ form, errors }: { form?: ModelForm<TTable>, errors?: ErrorDict | ValidationError }): ErrorDict {
+  /** The errors of a form, or given errors, as `{field: [messages]}` (djblets' `build_form_errors`). Given errors win. */
+  buildFormErrors ({ form, errors }: { form?: ModelForm<TTable, TNames>, errors?: ErrorDict | ValidationError }): ErrorDict {
     if (errors instanceof ValidationError) return errors.toErrorDict()
     return { ...(errors ?? form?.errors ?? {}) }
   }
 
-  /** `[201 | 200, {<name>: row}]` (djblets' `build_form_success_response`). */
-  buildFormSuccessResponse ({ instance, isCreated }: { form?: ModelForm<TTable>, instance: InferSelectModel<TTable>, isCreated: boolean } & StepContext): FormResult<TTable> {
+  /** `[201 | 200, {<name>: row}]` (djblets' `build_form_success_response`): gets the form, the saved row, `isCreated` and the step context. */
+  buildFormSuccessResponse ({ instance, isCreated }: { form?: ModelForm<TTable, TNames>, instance: InferSelectModel<TTable>, isCreated: boolean } & StepContext): FormResult<TTable> {
     return [isCreated ? 201 : 200, { [this.name]: instance }]
   }
 
-  /** `[INVALID_FORM_DATA, {fields}]` (djblets' `build_form_error_response`). */
-  buildFormErrorResponse ({ form, errors }: { form?: ModelForm<TTable>, errors?: ErrorDict | ValidationError, instance?: InferSelectModel<TTable> } & StepContext): FormResult<TTable> {
+  /** `[INVALID_FORM_DATA, {fields}]` (djblets' `build_form_error_response`): gets the form or the errors, the instance and the step context. */
+  buildFormErrorResponse ({ form, errors }: { form?: ModelForm<TTable, TNames>, errors?: ErrorDict | ValidationError, instance?: InferSelectModel<TTable> } & StepContext): FormResult<TTable> {
     return [INVALID_FORM_DATA, { fields: this.buildFormErrors({ form, errors }) }]
-  }
-}
-
-const defaults = FormResource.prototype
-
-/** Whether the resource overrides none of the steps `handleFormRequest` takes, has no parse hooks, and its form class is a plain `modelForm` one. */
-function stepsArePlain (resource: FormResource<any>, FormClass: ModelFormClass<any>): boolean {
-  if (resource.createForm !== defaults.createForm || resource.saveForm !== defaults.saveForm || resource.buildFormErrors !== defaults.buildFormErrors ||
-    resource.buildFormErrorResponse !== defaults.buildFormErrorResponse || resource.buildFormSuccessResponse !== defaults.buildFormSuccessResponse || !isPlainForm(FormClass)) return false
-  for (const name in resource.parse) if (resource.parse[name] !== undefined) return false
-  return true
-}
-
-/**
- * `handleFormRequest` when every step is the default one (see `stepsArePlain`), else `undefined`:
- * the same merge of initial values, instance and data as `createForm`, the same cleaning, checks
- * and write as the form's `isValid()` and `save()`, and the same answers, without making a form
- * object or passing each step's result through a promise. On a synchronous database (SQLite) the
- * answer comes at once, not as a promise. Most requests take this path, so it is kept lean;
- * test/resource.test.ts runs its cases through both paths and compares answers, errors and rows.
- */
-export function plainFormRequest<TTable extends Table> (resource: FormResource<TTable>, args: HandleFormRequestArgs<TTable>): FormResult<TTable> | Promise<FormResult<TTable>> | undefined {
-  const FormClass = args.instance === undefined ? (resource.addFormClass ?? resource.formClass) : resource.formClass
-  if (args.formKwargs !== undefined || args.saveKwargs?.commit === false || !stepsArePlain(resource, FormClass)) return undefined
-  return settle(savePlainForm(resource, FormClass, args.data, args.instance, args.saveKwargs))
-}
-
-/**
- * The plain path's steps. Each database answer it needs is `yield`ed when it is a promise and
- * taken at once when the adapter answers at once (`immediate`), so one body serves both kinds
- * of driver; `settle` runs it.
- */
-function * savePlainForm<TTable extends Table> (resource: FormResource<TTable>, FormClass: ModelFormClass<TTable>, data: Record<string, unknown>, instance: InferSelectModel<TTable> | undefined, saveKwargs: SaveOptions | undefined): Generator<unknown, FormResult<TTable>, any> {
-  const { meta } = FormClass
-  const { baseFields, references, info } = meta
-  const adapter = resource.adapter
-  const now = adapter.immediate
-  const current = instance as Row | undefined
-  const formData: Record<string, unknown> = {}
-  const cleaned: Record<string, unknown> = {}
-  const errors: ErrorDict = {}
-  for (const name in baseFields) {
-    const field = baseFields[name]
-    if (Object.hasOwn(data, name)) formData[name] = data[name]
-    else if (current !== undefined && Object.hasOwn(current, name)) formData[name] = current[name]
-    else {
-      const initial = field.initialValue()
-      if (initial !== undefined) formData[name] = initial
-    }
-    try {
-      const value = field.clean(formData[name])
-      const reference = references.get(name)
-      if (reference !== undefined && value !== null && value !== undefined) {
-        const keys = [reference.column]
-        const found: boolean = now !== undefined ? now.exists(reference.table, keys, [value]) : yield adapter.exists(reference.table, keys, [value])
-        if (!found) throw field.error('invalidChoice')
-      }
-      cleaned[name] = value
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error
-      fileError(errors, cleaned, name, error)
-    }
-  }
-  const exclude = current?.[info.primaryKey]
-  for (const { keys, field, message } of meta.uniqueChecks) {
-    const values = uniqueValues(keys, errors, cleaned)
-    if (values === undefined) continue
-    const taken: boolean = now !== undefined ? now.exists(info.table, keys, values, exclude) : yield adapter.exists(info.table, keys, values, exclude)
-    if (taken) fileError(errors, cleaned, field, message)
-  }
-  if (Object.keys(errors).length > 0) return [INVALID_FORM_DATA, { fields: errors }]
-  const { precondition, versionColumn } = resource.versionColumn === undefined ? saveKwargs ?? {} : { versionColumn: resource.versionColumn, ...saveKwargs }
-  const op = writeOp(meta, current, valuesToSave(meta, cleaned, formData), precondition, versionColumn)
-  let row: Row | undefined = current
-  if (op !== undefined) {
-    try {
-      [row] = now !== undefined ? now.write([op]) : yield adapter.write([op])
-    } catch (error) {
-      const fields: ErrorDict | undefined = yield violationErrors(meta, baseFields, cleaned, adapter, error)
-      if (fields === undefined) throw error
-      return [INVALID_FORM_DATA, { fields }]
-    }
-    if (row === undefined) throw gone(meta)
-  }
-  return [instance === undefined ? 201 : 200, { [resource.name]: row as InferSelectModel<TTable> }]
-}
-
-/** Runs steps to their end: at once when they yield nothing (every answer came at once), else by waiting for each promise they yield. */
-function settle<T> (steps: Generator<unknown, T, unknown>): T | Promise<T> {
-  const step = steps.next()
-  return step.done === true ? step.value : settleLater(steps, step.value as Promise<unknown>)
-}
-
-async function settleLater<T> (steps: Generator<unknown, T, unknown>, pending: Promise<unknown>): Promise<T> {
-  for (;;) {
-    let answer: unknown
-    let failure: { error: unknown } | undefined
-    try {
-      answer = await pending
-    } catch (error) {
-      failure = { error }
-    }
-    // a rejection is thrown into the steps, where their own try may catch it
-    const step = failure === undefined ? steps.next(answer) : steps.throw(failure.error)
-    if (step.done === true) return step.value
-    pending = step.value as Promise<unknown>
   }
 }

@@ -1,7 +1,9 @@
 /**
- * Envelopes, links, ETags and pagination: what djblets' WebAPIResource puts around a row.
+ * Envelopes, links, ETags and pagination: what djblets' WebAPIResource puts around a row, and
+ * the schemas of the success and failure envelopes, built here and nowhere else.
  */
 import { createHash } from 'node:crypto'
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebAPIError } from './errors.ts'
 
@@ -11,11 +13,46 @@ export interface Link {
   method: string
 }
 
-/** Sends `{stat: "fail", err}` (plus `extra`, such as `fields`) with the error's status and headers. */
-export function sendError (reply: FastifyReply, error: WebAPIError, extra: Record<string, unknown> = {}): FastifyReply {
+const LinkSchema = Type.Object({ href: Type.String(), method: Type.String(), title: Type.Optional(Type.String()) })
+
+/** `links` of an item or a list: name → `{href, method}`. */
+export const Links = Type.Record(Type.String(), LinkSchema)
+
+/** An item's links: a fixed shape serializes faster than a record. */
+export const ItemLinks = Type.Object({ self: Type.Optional(LinkSchema), update: Type.Optional(LinkSchema), delete: Type.Optional(LinkSchema) })
+
+/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?}`. */
+export const ErrorEnvelope = Type.Object({
+  stat: Type.Literal('fail'),
+  err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String(), detail: Type.Optional(Type.String()) }),
+  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String())))
+})
+
+/** The success envelope of one item: `{stat: "ok", <key>: item}`. */
+export function itemEnvelope (key: string, item: TSchema): TSchema {
+  return Type.Object({ stat: Type.Literal('ok'), [key]: item })
+}
+
+/** The success envelope of a list: `{stat: "ok", <key>: [items], total_results, links}`. */
+export function listEnvelope (key: string, item: TSchema): TSchema {
+  return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(item), total_results: Type.Integer(), links: Links })
+}
+
+/** The failure envelope of an error: `{stat: "fail", err}` plus `extra`, such as `fields`. */
+export function failure (error: WebAPIError, extra?: Record<string, unknown>): Record<string, unknown> {
   const err: Record<string, unknown> = { code: error.code, msg: error.msg, type: error.errorType }
   if (error.detail !== undefined) err.detail = error.detail
-  return reply.code(error.httpStatus).headers(error.headers).send({ stat: 'fail', err, ...extra })
+  return extra === undefined ? { stat: 'fail', err } : { stat: 'fail', err, ...extra }
+}
+
+/** Sends the failure envelope of `error` (plus `extra`) with the error's status and headers. */
+export function sendError (reply: FastifyReply, error: WebAPIError, extra?: Record<string, unknown>): FastifyReply {
+  return reply.code(error.httpStatus).headers(error.headers).send(failure(error, extra))
+}
+
+/** The success envelope of one item: `{stat: "ok", <key>: item}`. */
+export function success (key: string, item: unknown): Record<string, unknown> {
+  return { stat: 'ok', [key]: item }
 }
 
 /** The absolute URL of a path on this request's host, as djblets' `build_absolute_uri`. */

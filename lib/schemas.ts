@@ -1,26 +1,13 @@
 /**
- * TypeBox schemas for every route: items from the table (drizzle-typebox), bodies from the
- * form's fields, and the djblets envelopes. Built once per resource at registration.
+ * TypeBox schemas of a resource's items, from the table (drizzle-typebox), and of its request
+ * bodies, from the form's fields. Built once per resource at registration; the envelopes
+ * around them are in lib/responses.ts.
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
 import { createSelectSchema } from 'drizzle-typebox'
-import type { Field } from './fields.ts'
-
-const Link = Type.Object({ href: Type.String(), method: Type.String(), title: Type.Optional(Type.String()) })
-
-/** `links` of an item or a list: name → `{href, method}`. */
-export const Links = Type.Record(Type.String(), Link)
-
-// an item's links are these three: a fixed shape serializes faster than a record
-const ItemLinks = Type.Object({ self: Type.Optional(Link), update: Type.Optional(Link), delete: Type.Optional(Link) })
-
-/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?}`. */
-export const ErrorEnvelope = Type.Object({
-  stat: Type.Literal('fail'),
-  err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String(), detail: Type.Optional(Type.String()) }),
-  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String())))
-})
+import type { Field } from './fields/index.ts'
+import { ItemLinks } from './responses.ts'
 
 /**
  * Rewrites a drizzle-typebox schema into one Fastify's serializer handles fast and JSON can
@@ -75,14 +62,4 @@ export function bodySchema (baseFields: Readonly<Record<string, Field>>, partial
     properties[key] = partial || !field.required ? Type.Optional(schema) : schema
   }
   return Type.Object(properties)
-}
-
-/** `{stat: "ok", <key>: item}` */
-export function itemEnvelope (key: string, item: TSchema): TSchema {
-  return Type.Object({ stat: Type.Literal('ok'), [key]: item })
-}
-
-/** `{stat: "ok", <key>: [items], total_results, links}` */
-export function listEnvelope (key: string, item: TSchema): TSchema {
-  return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(item), total_results: Type.Integer(), links: Links })
 }

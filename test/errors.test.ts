@@ -117,7 +117,10 @@ t.test('ValidationError with a dict files strings and lists under their fields',
   const source = { name: 'Taken.', __all__: ['Both wrong.', 'Try again.'] }
   const error = new ValidationError(source)
   source.__all__.push('Changed later.')
-  t.strictSame(error.errorDict, { name: ['Taken.'], __all__: ['Both wrong.', 'Try again.'] })
+  t.strictSame(error.messageDict, { name: ['Taken.'], __all__: ['Both wrong.', 'Try again.'] })
+  t.strictSame(Object.keys(error.errorDict!), ['name', '__all__'])
+  t.ok(error.errorDict!.__all__.every((e) => e instanceof ValidationError), 'errorDict holds one ValidationError per message, as Django\'s')
+  t.strictSame(error.errorDict!.__all__.map((e) => e.message), ['Both wrong.', 'Try again.'])
   t.strictSame(error.messages, ['Taken.', 'Both wrong.', 'Try again.'])
   t.equal(error.message, 'Taken. Both wrong. Try again.')
   t.strictSame(error.toErrorDict('ignored'), { name: ['Taken.'], __all__: ['Both wrong.', 'Try again.'] }, 'a dict keeps its own fields whatever field is asked for')
@@ -127,8 +130,33 @@ t.test('ValidationError with a dict files strings and lists under their fields',
 t.test('ValidationError with an empty dict', async (t) => {
   const error = new ValidationError({})
   t.strictSame(error.errorDict, {})
+  t.strictSame(error.messageDict, {})
   t.strictSame(error.messages, [])
   t.strictSame(error.toErrorDict('name'), {})
+})
+
+t.test('ValidationError nests and flattens as Django\'s', async (t) => {
+  const error = new ValidationError(['a', new ValidationError('b'), new ValidationError(['c', 'd'])])
+  t.strictSame(error.messages, ['a', 'b', 'c', 'd'])
+  t.equal(error.errorList!.length, 4)
+  const nested = new ValidationError(['a', new ValidationError({ name: 'N.', __all__: ['W.'] })])
+  t.strictSame(nested.messages, ['a', 'N.', 'W.'], 'a per-field error in a list gives its messages')
+  t.equal(nested.errorDict, undefined)
+  const dict = new ValidationError({ name: [new ValidationError('x', { code: 'maxLength', params: { limit_value: 3 } }), 'y'] })
+  t.strictSame(dict.messageDict, { name: ['x', 'y'] })
+  t.strictSame(dict.toCodeDict(), { name: ['maxLength', 'invalid'] }, 'codes align with messages; a message given none is `invalid`')
+  t.strictSame(dict.errorDict!.name[0].params, { limit_value: 3 })
+  const copy = new ValidationError(dict)
+  t.strictSame(copy.messageDict, { name: ['x', 'y'] }, 'a ValidationError of a ValidationError keeps its fields')
+  t.throws(() => new ValidationError('flat').messageDict, TypeError, 'messageDict only for errors per field, as Django\'s')
+})
+
+t.test('ValidationError keeps the code and params of a single message', async (t) => {
+  const error = new ValidationError('Ensure this value has at most 3 characters (it has 5).', { code: 'maxLength', params: { limit_value: 3, show_value: 5 } })
+  t.equal(error.code, 'maxLength')
+  t.strictSame(error.params, { limit_value: 3, show_value: 5 })
+  t.strictSame(error.toCodeDict('name'), { name: ['maxLength'] })
+  t.equal(new ValidationError('plain').code, undefined)
 })
 
 t.test('ObjectDoesNotExist is an Error with its name and message', async (t) => {

@@ -58,9 +58,9 @@ t.test('modelForm definition errors name the fix', async (t) => {
   t.throws(() => modelForm(authors, { fields: 'name' as never }),
     new Error("modelForm(authors): `fields` must be a list of column keys or '__all__'."))
   t.throws(() => modelForm(authors, { fields: ['name', 'nmae' as never] }),
-    new Error('modelForm(authors): unknown field "nmae" in `fields`; the columns are: id, name, title, birthDate, bio, visits.'))
+    new Error('modelForm(authors): unknown field "nmae" in `fields`; did you mean "name"?'))
   t.throws(() => modelForm(authors, { exclude: ['bogus' as never] }),
-    new Error('modelForm(authors): unknown field "bogus" in `exclude`; the columns are: id, name, title, birthDate, bio, visits.'))
+    new Error('modelForm(authors): unknown field "bogus" in `exclude`; the fields are: name, title, birthDate, bio, visits.'))
 })
 
 t.test('modelForm refuses columns the database fills in or described editable: false in fields', async (t) => {

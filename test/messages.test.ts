@@ -1,7 +1,12 @@
 import t from 'tap'
 import { formatMessage } from 'fastify-form-resources'
 // the rules below have no public entry point of their own: forms use them (see form.test.ts)
-import { capfirst, pickMessage, textList, verboseNameOf } from '../lib/messages.ts'
+import { capfirst, pickMessage as pick, textList, verboseNameOf, type MessageParams } from '../lib/messages.ts'
+import { KINDS } from '../lib/fields/kinds.ts'
+
+/** pickMessage with a field kind's own messages, by the kind's name. */
+const pickMessage = (key: string, layers: Parameters<typeof pick>[1], kind: string, params?: MessageParams): string =>
+  pick(key, layers, (KINDS as Record<string, { messages?: Parameters<typeof pick>[2] }>)[kind]?.messages, params)
 
 t.test('formatMessage fills %(name)s and %(name)d placeholders', async (t) => {
   t.equal(formatMessage('Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).', { limit_value: 200, show_value: 201 }),

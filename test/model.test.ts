@@ -71,7 +71,7 @@ t.test('defineModel keeps the per-column options', async (t) => {
 t.test('defineModel with an unknown column key throws, naming the columns to use', async (t) => {
   t.throws(
     () => defineModel(authors, { fields: { nmae: { verboseName: 'x' } } as never }),
-    new Error('defineModel(authors): unknown column "nmae" in fields; use one of: id, name, birthDate.')
+    new Error('defineModel(authors): unknown field "nmae" in `fields`; did you mean "name"?')
   )
 })
 

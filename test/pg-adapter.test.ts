@@ -7,6 +7,7 @@ import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
 import { createAdapter } from '../dist/db/index.js'
+import { promised } from '../dist/maybe.js'
 import { DATABASE_URL, pgDatabase } from './helpers/pg.ts'
 import { authors, books, contributions, title } from './helpers/pg-tables.ts'
 
@@ -69,10 +70,10 @@ t.test('several writes run in one transaction on PostgreSQL: a failing one undoe
     { op: 'update', table: notes, key: 1, values: { body: 'A' } }
   ])
   t.strictSame(written, [{ id: 1, body: 'a' }, { id: 2, body: 'after 1' }, { id: 1, body: 'A' }])
-  const failed = adapter.write([
+  const failed = promised(() => adapter.write([
     { op: 'delete', table: notes, key: 2 },
     { op: 'insert', table: notes, values: { body: null } }
-  ])
+  ]))
   await t.rejects(failed)
   t.strictSame(adapter.violation(await failed.catch((e: unknown) => e), notes), { kind: 'notNull', columns: ['body'] })
   t.strictSame(await query('SELECT id, body FROM notes ORDER BY id'), [{ id: 1, body: 'A' }, { id: 2, body: 'after 1' }])

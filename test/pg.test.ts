@@ -87,7 +87,7 @@ t.test('text with an enum is a choice, bare char is char(1), bare numeric has no
     size: ['Select a valid choice. L is not one of the available choices.'],
     flag: ['Ensure this value has at most 1 character (it has 2).']
   })
-  t.throws(() => modelForm(extra, { fields: ['spans'] }), /no form field for the items of array column "spans" \(PgInterval\); declare the field on the form/)
+  t.throws(() => modelForm(extra, { fields: ['spans'] }), /no form field for column "spans\[\]" of type PgInterval; give one in the form/)
 })
 
 t.test('each PostgreSQL kind refuses a bad value with Django\'s message', async (t) => {

@@ -43,10 +43,10 @@ t.test('options are checked at registration', async (t) => {
     ['no resources', { db }, 'fastify-form-resources: the `resources` option must be a list of FormResource instances.'],
     ['a resource that is no FormResource', { db, resources: [{ name: 'author', table: authors, formClass: AuthorForm }] }, 'fastify-form-resources: every entry of `resources` must be a FormResource (a subclass instance or defineResource(...)).'],
     ['a resource without a name', { db, resources: [Object.assign(new FormResource(), { table: authors, formClass: AuthorForm })] }, 'fastify-form-resources: a resource has no `name`; set name = \'author\' on it.'],
-    ['a resource without a table', { db, resources: [Object.assign(new FormResource(), { name: 'author', formClass: AuthorForm })] }, 'fastify-form-resources: resource "author" has no `table`.'],
+    ['a resource without a table', { db, resources: [Object.assign(new FormResource(), { name: 'author', formClass: AuthorForm })] }, 'fastify-form-resources: resource "author" has no `table`; set it to the Drizzle table it serves.'],
     ['a resource without a form', { db, resources: [Object.assign(new FormResource(), { name: 'author', table: authors })] }, 'fastify-form-resources: resource "author" has no `formClass`; make one with modelForm(table, { fields: [...] }).'],
-    ['a form over another table', { db, resources: [Object.assign(new AuthorResource(), { formClass: BookForm })] }, 'fastify-form-resources: resource "author" has a formClass over another table.'],
-    ['two resources at one URL', { db, resources: [author(), Object.assign(author(), { name: 'writer', pluralName: 'authors' })] }, 'fastify-form-resources: two resources are served at "authors/".'],
+    ['a form over another table', { db, resources: [Object.assign(new AuthorResource(), { formClass: BookForm })] }, 'fastify-form-resources: resource "author" has a formClass over another table; make its form with modelForm() over the resource `table`.'],
+    ['two resources at one URL', { db, resources: [author(), Object.assign(author(), { name: 'writer', pluralName: 'authors' })] }, 'fastify-form-resources: two resources are served at "authors/"; give one another `uriName`.'],
     ['two resources of one name', { db, resources: [author(), Object.assign(author(), { uriName: 'writers' })] }, 'fastify-form-resources: two resources are named "author"; give one another `name`.']
   ]
   for (const [label, options, message] of cases) {

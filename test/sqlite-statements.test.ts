@@ -111,10 +111,10 @@ t.test('an update reads its row back when it leaves a column out or SQLite may s
     t.strictSame(row, await stored(people, 1), `${message}: the row is the stored one`)
   }
   t.ok(prepared.some((source) => source.startsWith('update') && source.includes('returning')), 'these use RETURNING')
-  const [converted] = await adapter.write([
+  const [converted] = (await adapter.write([
     { op: 'insert', table: notes, values: { body: 'dated', at: new Date('2024-05-17T10:20:30Z') } },
     { op: 'update', table: notes, key: 1, values: { body: 'redated', kind: 'log', at: new Date('2025-01-02T03:04:05Z') } }
-  ]).then((rows) => rows.slice(1))
+  ])).slice(1)
   t.strictSame(converted, await stored(notes, 1), 'a converted kind (timestamp) is read back')
 })
 

@@ -7,11 +7,13 @@ import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import formResources, {
   defineResource, FormResource, modelForm, WebAPIError,
-  type ErrorDict, type FormResourcesDecorator, type FormResult, type ModelForm, type ModelFormClass
+  fields, type ErrorDict, type FieldNames, type FormResourcesDecorator, type FormResult, type ModelForm, type ModelFormClass
 } from 'fastify-form-resources'
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false
 type Expect<T extends true> = T
+/** Pins a type inside a function body, where a type alias could not be exported: `pin<Equal<A, B>>()`. */
+function pin<T extends true> (): T | undefined { return undefined }
 
 const authors = sqliteTable('authors', {
   id: integer().primaryKey({ autoIncrement: true }),
@@ -34,13 +36,15 @@ export const noted = defineResource({
   parse: { name: (value) => String(value).trim() }
 })
 
-export type _FormClass = Expect<Equal<typeof AuthorForm, ModelFormClass<typeof authors>>>
+export type _FormClass = Expect<Equal<typeof AuthorForm, ModelFormClass<typeof authors, 'name' | 'title'>>>
+export type _FieldNames = Expect<Equal<FieldNames<typeof AuthorForm>, 'name' | 'title'>>
 export type _Save = Expect<Equal<Awaited<ReturnType<ModelForm<typeof authors>['save']>>, Author>>
 export type _Cleaned = Expect<Equal<ModelForm<typeof authors>['cleanedData']['title'], 'MR' | 'MRS' | 'MS' | null | undefined>>
 export type _Errors = Expect<Equal<ModelForm<typeof authors>['errors'], ErrorDict>>
 export type _GetObject = Expect<Equal<Awaited<ReturnType<AuthorResource['getObject']>>, Author | undefined>>
 export type _Handle = Expect<Equal<Awaited<ReturnType<AuthorResource['handleFormRequest']>>, FormResult<typeof authors>>>
-export type _Defined = Expect<Equal<typeof noted, FormResource<typeof authors>>>
+export type _Defined = Expect<Equal<typeof noted, FormResource<typeof authors, 'name' | 'title'>>>
+export type _Parse = Expect<Equal<keyof typeof noted.parse, 'name' | 'title'>>
 // lib/ and dist/ both declare the decorator in this project, so it is pinned by its members
 export type _Decorator = Expect<Equal<keyof FastifyInstance['formResources'], keyof FormResourcesDecorator>>
 export type _ListUrl = Expect<Equal<FastifyInstance['formResources']['listUrl'], (name: string) => string>>
@@ -48,9 +52,51 @@ export type _ListUrl = Expect<Equal<FastifyInstance['formResources']['listUrl'],
 t.test('an unknown column is refused by the compiler and at startup', async (t) => {
   // @ts-expect-error fields are keyed by the table's columns
   t.throws(() => modelForm(authors, { fields: ['nickname'] }), /unknown field "nickname"/)
-  // @ts-expect-error parse hooks are keyed by the table's columns
-  const resource = defineResource({ name: 'x', table: authors, formClass: AuthorForm, parse: { nickname: (value: unknown) => value } })
-  t.same(Object.keys(resource.parse), ['nickname'])
+  // @ts-expect-error parse hooks are keyed by the form's fields
+  t.throws(() => defineResource({ name: 'x', table: authors, formClass: AuthorForm, parse: { titel: (value: unknown) => value } }),
+    { code: 'FFR_ERR_UNKNOWN_FIELD', message: 'resource "x": unknown field "titel" in `parse`; did you mean "title"?' })
+})
+
+t.test('options keyed by field take only the form\'s fields, at compile time and at definition', async (t) => {
+  // @ts-expect-error a clean hook of a column that is not in the form
+  t.throws(() => modelForm(authors, { fields: ['name'], clean: { title: (value: unknown) => value } }), { code: 'FFR_ERR_UNKNOWN_FIELD', message: 'modelForm(authors): unknown field "title" in `clean`; the fields are: name.' })
+  // @ts-expect-error a typo in labels
+  t.throws(() => modelForm(authors, { fields: ['name', 'title'], labels: { titel: 'Title' } }), { code: 'FFR_ERR_UNKNOWN_FIELD', message: 'modelForm(authors): unknown field "titel" in `labels`; did you mean "title"?' })
+  // @ts-expect-error a typo in helpTexts
+  t.throws(() => modelForm(authors, { fields: ['name'], helpTexts: { nmae: 'x' } }), { code: 'FFR_ERR_UNKNOWN_FIELD' })
+  // @ts-expect-error a typo in errorMessages
+  t.throws(() => modelForm(authors, { fields: ['name'], errorMessages: { nam: { required: 'x' } } }), { code: 'FFR_ERR_UNKNOWN_FIELD' })
+  t.doesNotThrow(() => modelForm(authors, { fields: ['name'], errorMessages: { __all__: { uniqueTogether: 'x' } } }), '__all__ is a key of errorMessages')
+  const Declared = modelForm(authors, {
+    fields: ['name'],
+    declared: { slug: fields.slug(), count: fields.integer({ required: false }) },
+    clean: {
+      name: (value) => {
+        pin<Equal<typeof value, string>>()
+        return value.trim()
+      },
+      slug: (value) => {
+        pin<Equal<typeof value, string | null | undefined>>()
+        return value
+      },
+      count: (value) => {
+        pin<Equal<typeof value, number | null | undefined>>()
+        return value
+      }
+    }
+  })
+  const declaredNames: Expect<Equal<FieldNames<typeof Declared>, 'name' | 'slug' | 'count'>> = true
+  t.ok(declaredNames)
+  modelForm(authors, {
+    fields: '__all__',
+    clean: {
+      title: (value) => {
+        pin<Equal<typeof value, 'MR' | 'MRS' | 'MS' | null | undefined>>()
+        return value
+      }
+    }
+  })
+  t.strictSame(Object.keys(Declared.baseFields), ['name', 'slug', 'count'])
 })
 
 t.test('the typed API saves and answers as its types say', async (t) => {

@@ -1,5 +1,6 @@
 import { and, asc, count, entityKind, eq, getTableName, is, ne, NoopLogger, Param, Placeholder, SQL, sql, type Column, type Table } from 'drizzle-orm'
 import { PreconditionFailedError } from '../errors.ts'
+import { then, type Mode, type Result } from '../maybe.ts'
 import { describe } from './describe.ts'
 import type { Adapter, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
@@ -20,12 +21,18 @@ export interface Prepared {
   run?: (params?: Record<string, unknown>) => unknown
 }
 
+const first = (rows: Row[]): Row | undefined => rows[0]
+const any = (rows: Row[]): boolean => rows.length > 0
+const counted = (rows: Row[]): number => Number(rows[0].n)
+
 /**
- * What both dialects share: preparing each statement once per table and column set. A dialect
- * supplies its statement runner, its writes and its reading of constraint errors.
+ * What both dialects share: preparing each statement once per table and column set, and the
+ * reads built on the dialect's statement runner, answering in the dialect's mode. A dialect
+ * supplies its runner, its writes and its reading of constraint errors.
  */
-export abstract class BaseAdapter implements Adapter {
+export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> {
   abstract readonly dialect: 'sqlite' | 'postgresql'
+  abstract readonly mode: TMode
   protected readonly db: any
   private readonly statements = new Map<Table, Map<string, Prepared>>()
 
@@ -33,10 +40,15 @@ export abstract class BaseAdapter implements Adapter {
     this.db = db
   }
 
-  /** Runs a prepared statement and returns its rows. */
-  protected abstract run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]>
-  abstract write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>>
+  /** Runs a prepared statement and returns its rows, in the dialect's mode. */
+  protected abstract run (statement: Prepared, params: Record<string, unknown>): Result<TMode, Row[]>
+  abstract write (ops: readonly WriteOp[]): Result<TMode, Array<Row | undefined>>
   abstract violation (error: unknown, table: Table): Violation | undefined
+
+  /** `next` of the rows of a run, in the dialect's mode. */
+  protected rowsThen<T> (rows: Result<TMode, Row[]>, next: (rows: Row[]) => T): Result<TMode, T> {
+    return then(rows as Row[] | Promise<Row[]>, next) as Result<TMode, T>
+  }
 
   /** Returns the statement cached under `key` for `table`, preparing it on first use. */
   protected prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
@@ -57,8 +69,8 @@ export abstract class BaseAdapter implements Adapter {
     return info.columns[info.primaryKey]
   }
 
-  async get (table: Table, key: unknown): Promise<Row | undefined> {
-    return (await this.run(this.getStatement(table), { __key: this.pkColumn(table).mapToDriverValue(key) }))[0]
+  get (table: Table, key: unknown): Result<TMode, Row | undefined> {
+    return this.rowsThen(this.run(this.getStatement(table), { __key: this.pkColumn(table).mapToDriverValue(key) }), first)
   }
 
   /** The prepared read of one row by primary key (parameter `__key`). */
@@ -66,21 +78,20 @@ export abstract class BaseAdapter implements Adapter {
     return this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
   }
 
-  async list (table: Table, offset: number, limit: number): Promise<Row[]> {
+  list (table: Table, offset: number, limit: number): Result<TMode, Row[]> {
     const pk = this.pkColumn(table)
     const statement = this.prepared(table, 'list', (name) => this.db.select().from(table).orderBy(asc(pk)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(name))
-    return await this.run(statement, { offset, limit })
+    return this.run(statement, { offset, limit })
   }
 
-  async count (table: Table): Promise<number> {
+  count (table: Table): Result<TMode, number> {
     const statement = this.prepared(table, 'count', (name) => this.db.select({ n: count() }).from(table).prepare(name))
-    const [row] = await this.run(statement, {})
-    return Number(row.n)
+    return this.rowsThen(this.run(statement, {}), counted)
   }
 
-  async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
+  exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Result<TMode, boolean> {
     const [statement, params] = this.existsQuery(table, keys, values, exclude)
-    return (await this.run(statement, params)).length > 0
+    return this.rowsThen(this.run(statement, params), any)
   }
 
   /** The prepared `exists` statement for these keys and its parameters. */

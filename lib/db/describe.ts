@@ -1,6 +1,8 @@
 import { getTableColumns, getTableName, type Column, type Table } from 'drizzle-orm'
-import type { Field } from '../fields.ts'
-import type { ForeignKeyInfo, TableInfo } from './types.ts'
+import { codes } from '../setup-errors.ts'
+import { pgDialect } from './pg-dialect.ts'
+import { sqliteDialect } from './sqlite-dialect.ts'
+import type { ColumnField, ForeignKeyInfo, TableInfo } from './types.ts'
 
 /** The parts of a dialect's table config that `describe` reads. */
 export interface TableConfig {
@@ -15,32 +17,26 @@ export interface Dialect {
   /** Whether the table is of this dialect (`sqliteTable`, `pgTable`). */
   owns (table: Table): boolean
   tableConfig (table: Table): TableConfig
-  /** Column kind (Drizzle's `columnType`) → form field. */
-  readonly kinds: Record<string, (column: any) => Field>
+  /** Column kind (Drizzle's `columnType`) → the form field it maps to, as data. */
+  readonly kinds: Record<string, (column: any) => ColumnField>
   /** Whether the database assigns the column by itself (besides generated and identity columns). */
   isAutoIncrement (column: Column, primaryKeys: readonly Column[]): boolean
 }
 
-const dialects: Dialect[] = []
+/** The dialects, by the tables they own. */
+const DIALECTS: readonly Dialect[] = [sqliteDialect, pgDialect]
 const infos = new WeakMap<Table, TableInfo>()
 
-/** Adds a dialect; each adapter module registers its own when it is loaded. */
-export function registerDialect (dialect: Dialect): void {
-  dialects.push(dialect)
-}
-
 function dialectOf (table: Table): Dialect {
-  const dialect = dialects.find((d) => d.owns(table))
-  if (dialect === undefined) throw new TypeError(`fastify-form-resources: "${getTableName(table)}" is not a table of a supported dialect (sqliteTable or pgTable).`)
+  const dialect = DIALECTS.find((d) => d.owns(table))
+  if (dialect === undefined) throw new codes.FFR_ERR_TABLE_DIALECT(getTableName(table))
   return dialect
 }
 
-/** Returns the form field a column maps to; throws, naming the fix, for a kind with no mapping. */
-export function fieldFor (table: Table, column: Column): Field {
+/** Returns the form field a column maps to, as data; throws, naming the fix, for a kind with no mapping. */
+export function columnField (table: Table, column: Column): ColumnField {
   const make = dialectOf(table).kinds[column.columnType]
-  if (make === undefined) {
-    throw new Error(`fastify-form-resources: no form field for column "${column.name}" of type ${column.columnType}; give one in the form's \`declared\` or in defineModel's \`formField\`, or leave the column out.`)
-  }
+  if (make === undefined) throw new codes.FFR_ERR_COLUMN_NO_FIELD(column.name, column.columnType)
   return make(column)
 }
 
@@ -63,7 +59,7 @@ function describeTable (table: Table): TableInfo {
   const config = dialect.tableConfig(table)
   const pkColumns = config.primaryKeys.length > 0 ? config.primaryKeys[0].columns : Object.values(columns).filter((c) => c.primary)
   if (pkColumns.length !== 1) {
-    throw new Error(`fastify-form-resources: table "${getTableName(table)}" needs a single-column primary key.`)
+    throw new codes.FFR_ERR_TABLE_PRIMARY_KEY(getTableName(table))
   }
   const name = getTableName(table)
   const primaryKey = keys(pkColumns)[0]

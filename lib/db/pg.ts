@@ -1,75 +1,7 @@
-import { entityKind, is, type Column, type Table } from 'drizzle-orm'
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core'
-import { fields, type Field } from '../fields.ts'
+import { entityKind, type Column, type Table } from 'drizzle-orm'
 import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
-import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
+import { describe } from './describe.ts'
 import type { Row, Violation, WriteOp } from './types.ts'
-
-const SMALLINT = { minValue: -32768, maxValue: 32767 }
-const INTEGER = { minValue: -2147483648, maxValue: 2147483647 }
-const SAFE = { minValue: Number.MIN_SAFE_INTEGER, maxValue: Number.MAX_SAFE_INTEGER }
-const INT64 = { minValue: -(2n ** 63n), maxValue: 2n ** 63n - 1n }
-// float4's largest finite value: beyond it PostgreSQL refuses the value ("out of range for type real")
-const REAL = { minValue: -3.4028234663852886e38, maxValue: 3.4028234663852886e38 }
-const SERIAL_KINDS = new Set(['PgSmallSerial', 'PgSerial', 'PgBigSerial53', 'PgBigSerial64'])
-
-const textField = (c: any, maxLength?: number): Field => c.enumValues !== undefined
-  ? fields.choice({ choices: c.enumValues, maxLength })
-  : fields.string({ maxLength })
-// numeric(p) is numeric(p, 0); a bare numeric has no limits
-const digits = (c: any): { maxDigits?: number, decimalPlaces?: number } => ({
-  maxDigits: c.precision,
-  decimalPlaces: c.scale ?? (c.precision !== undefined ? 0 : undefined)
-})
-
-/** PostgreSQL column kinds (Drizzle's `columnType`) → form fields. */
-const kinds: Dialect['kinds'] = {
-  PgVarchar: (c) => textField(c, c.length),
-  PgText: (c) => textField(c),
-  // char without a length is char(1)
-  PgChar: (c) => textField(c, c.length ?? 1),
-  PgSmallInt: () => fields.integer(SMALLINT),
-  PgInteger: () => fields.integer(INTEGER),
-  PgBigInt53: () => fields.integer(SAFE),
-  PgBigInt64: () => fields.integer({ mode: 'bigint', ...INT64 }),
-  // serial kinds never enter a form (isAutoIncrement); their field reads an id from a URL
-  PgSmallSerial: () => fields.integer(SMALLINT),
-  PgSerial: () => fields.integer(INTEGER),
-  PgBigSerial53: () => fields.integer(SAFE),
-  PgBigSerial64: () => fields.integer({ mode: 'bigint', ...INT64 }),
-  PgReal: () => fields.number(REAL),
-  PgDoublePrecision: () => fields.number(),
-  PgNumeric: (c) => fields.decimal(digits(c)),
-  PgNumericNumber: (c) => fields.decimal({ ...digits(c), mode: 'number' }),
-  PgNumericBigInt: (c) => fields.decimal({ ...digits(c), decimalPlaces: 0, mode: 'bigint' }),
-  PgBoolean: () => fields.boolean(),
-  PgDate: () => fields.date({ mode: 'date' }),
-  PgDateString: () => fields.date(),
-  PgTime: () => fields.time(),
-  PgTimestamp: () => fields.datetime({ mode: 'date' }),
-  PgTimestampString: () => fields.datetime({ mode: 'string' }),
-  PgUUID: () => fields.uuid(),
-  PgJson: () => fields.json(),
-  PgJsonb: () => fields.json(),
-  PgEnumColumn: (c) => fields.choice({ choices: c.enumValues }),
-  PgEnumObjectColumn: (c) => fields.choice({ choices: c.enumValues }),
-  // `.array(size)`: each item is cleaned by its column kind's field; the size limits the length
-  PgArray: (c) => fields.array({ itemField: itemField(c), ...(typeof c.size === 'number' ? { maxLength: c.size } : {}) })
-}
-
-function itemField (array: any): Field {
-  const item: Column = array.baseColumn
-  const make = kinds[item.columnType]
-  if (make === undefined) throw new Error(`fastify-form-resources: no form field for the items of array column "${array.name as string}" (${item.columnType}); declare the field on the form.`)
-  return make(item)
-}
-
-registerDialect({
-  owns: (table) => is(table, PgTable),
-  tableConfig: (table) => getTableConfig(table as PgTable) as unknown as TableConfig,
-  kinds,
-  isAutoIncrement: (column: Column) => SERIAL_KINDS.has(column.columnType)
-})
 
 /** SQLSTATE → violation kind. Class 22 (a value out of the column's range or form) is reported as `check`. */
 const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
@@ -91,8 +23,9 @@ function cut (name: string): string {
  * Reads and single writes are named prepared statements, each its own transaction; several
  * writes run in `db.transaction()`, on one connection, with statements built on it.
  */
-export class PgAdapter extends BaseAdapter {
+export class PgAdapter extends BaseAdapter<'async'> {
   readonly dialect = 'postgresql' as const
+  readonly mode = 'async' as const
   private readonly constraintNames = new WeakMap<Table, Map<string, readonly string[]>>()
 
   /** Caches each statement as Drizzle prepares it, run straight on node-postgres where it can be (see `direct`). */

@@ -1,38 +1,8 @@
-import { is, type Column, type Table } from 'drizzle-orm'
-import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core'
-import { fields } from '../fields.ts'
+import type { Column, Table } from 'drizzle-orm'
+import { codes } from '../setup-errors.ts'
 import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
-import { describe, registerDialect, type Dialect, type TableConfig } from './describe.ts'
-import type { ImmediateAccess, Row, TableInfo, Violation, WriteOp } from './types.ts'
-
-const SAFE = { minValue: Number.MIN_SAFE_INTEGER, maxValue: Number.MAX_SAFE_INTEGER }
-const INT64 = { minValue: -(2n ** 63n), maxValue: 2n ** 63n - 1n }
-
-/** SQLite column kinds (Drizzle's `columnType`) → form fields. */
-const kinds: Dialect['kinds'] = {
-  SQLiteText: (c) => c.enumValues !== undefined
-    ? fields.choice({ choices: c.enumValues, maxLength: c.length })
-    : fields.string({ maxLength: c.length }),
-  SQLiteTextJson: () => fields.json(),
-  SQLiteInteger: () => fields.integer(SAFE),
-  SQLiteBoolean: () => fields.boolean(),
-  SQLiteTimestamp: () => fields.datetime({ mode: 'date' }),
-  SQLiteReal: () => fields.number(),
-  SQLiteNumeric: () => fields.decimal(),
-  SQLiteNumericNumber: () => fields.number(),
-  SQLiteNumericBigInt: () => fields.integer({ mode: 'bigint', ...INT64 }),
-  SQLiteBlobJson: () => fields.json(),
-  SQLiteBigInt: () => fields.integer({ mode: 'bigint', ...INT64 })
-}
-
-registerDialect({
-  owns: (table) => is(table, SQLiteTable),
-  tableConfig: (table) => getTableConfig(table as SQLiteTable) as unknown as TableConfig,
-  kinds,
-  // an INTEGER PRIMARY KEY is SQLite's rowid: the database assigns it
-  isAutoIncrement: (column: Column, primaryKeys: readonly Column[]) =>
-    primaryKeys.length === 1 && primaryKeys[0] === column && column.columnType === 'SQLiteInteger'
-})
+import { describe } from './describe.ts'
+import type { Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 /** The cache key of a write without RETURNING, by the key of the write with it: made once, not on every write. */
 const runKeys = new Map<string, string>()
@@ -49,14 +19,13 @@ const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
  * SQLite through a synchronous Drizzle driver (better-sqlite3). Reads are prepared statements;
  * a save's writes run back to back in one synchronous transaction, so nothing else interleaves.
  */
-export class SQLiteAdapter extends BaseAdapter {
+export class SQLiteAdapter extends BaseAdapter<'sync'> {
   readonly dialect = 'sqlite' as const
+  readonly mode = 'sync' as const
 
   constructor (db: any) {
     super(db)
-    if (db.resultKind !== 'sync') {
-      throw new Error('fastify-form-resources: the SQLite adapter needs a synchronous driver (better-sqlite3); got an asynchronous one.')
-    }
+    if (db.resultKind !== 'sync') throw new codes.FFR_ERR_SQLITE_ASYNC()
   }
 
   /** Caches each statement as Drizzle prepares it, run straight on better-sqlite3 where it can be (see `direct`). */
@@ -64,33 +33,11 @@ export class SQLiteAdapter extends BaseAdapter {
     return super.prepared(table, key, (name) => direct(this.db.$client, table, build(name)))
   }
 
-  protected async run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]> {
+  protected run (statement: Prepared, params: Record<string, unknown>): Row[] {
     return statement.all!(params) as Row[]
   }
 
-  /** better-sqlite3 answers at once: the promises below only wrap these. */
-  readonly immediate: ImmediateAccess = {
-    get: (table, key) => (this.getStatement(table).all!({ __key: this.pkColumn(table).mapToDriverValue(key) }) as Row[])[0],
-    exists: (table, keys, values, exclude) => {
-      const [statement, params] = this.existsQuery(table, keys, values, exclude)
-      return (statement.all!(params) as Row[]).length > 0
-    },
-    write: (ops) => this.writeNow(ops)
-  }
-
-  override async get (table: Table, key: unknown): Promise<Row | undefined> {
-    return this.immediate.get(table, key)
-  }
-
-  override async exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
-    return this.immediate.exists(table, keys, values, exclude)
-  }
-
-  async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
-    return this.writeNow(ops)
-  }
-
-  private writeNow (ops: readonly WriteOp[]): Array<Row | undefined> {
+  write (ops: readonly WriteOp[]): Array<Row | undefined> {
     // one plain statement is a transaction of its own; several, or a checked one, run inside BEGIN IMMEDIATE ... COMMIT
     if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [this.runOp(ops[0], [])]
     return this.db.transaction(() => {
@@ -103,7 +50,7 @@ export class SQLiteAdapter extends BaseAdapter {
   private runOp (op: WriteOp, done: Row[]): Row | undefined {
     if (op.op !== 'insert' && op.expect !== undefined) {
       // inside the synchronous transaction nothing else runs between this read and the write
-      if (!this.checkPrecondition(op, this.immediate.get(op.table, op.key))) return undefined
+      if (!this.checkPrecondition(op, this.get(op.table, op.key))) return undefined
     }
     if (op.op === 'delete') {
       const key = { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }

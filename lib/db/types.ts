@@ -1,7 +1,19 @@
 import type { Column, Table } from 'drizzle-orm'
+import type { Mode, Result } from '../maybe.ts'
 
 /** A row as Drizzle reads it, keyed by the table's property names. */
 export type Row = Record<string, unknown>
+
+/**
+ * The form field a column maps to, as data: a field kind's name (`string`, `integer`, ...) and
+ * its options. The form layer makes the field; the database layer only names it.
+ */
+export interface ColumnField {
+  readonly kind: string
+  readonly options?: Readonly<Record<string, unknown>>
+  /** An array column's items. */
+  readonly item?: ColumnField
+}
 
 /** A foreign key of a table, by property names on both sides. */
 export interface ForeignKeyInfo {
@@ -51,39 +63,29 @@ export type WriteOp =
   | { readonly op: 'delete', readonly table: Table, readonly key: unknown, readonly expect?: Precondition }
 
 /**
- * An adapter's reads and writes answered at once, for a synchronous driver (better-sqlite3): the
- * same statements, results and errors as the adapter's promises, for callers on a hot path that
- * would otherwise wait a turn of the event loop's microtask queue for each.
- */
-export interface ImmediateAccess {
-  get (table: Table, key: unknown): Row | undefined
-  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): boolean
-  write (ops: readonly WriteOp[]): Array<Row | undefined>
-}
-
-/**
  * The only door to the database. One adapter per dialect, made by `createAdapter(db)`;
- * statements are prepared once per table and shape, and every call is a promise on both dialects.
+ * statements are prepared once per table and shape. `TMode` says whether its calls answer at
+ * once (`'sync'`: better-sqlite3) or with promises (`'async'`: node-postgres, PGlite); code
+ * that serves both takes `Adapter` and goes on through `then()` (lib/maybe.ts).
  */
-export interface Adapter {
+export interface Adapter<TMode extends Mode = Mode> {
   readonly dialect: 'sqlite' | 'postgresql'
-  /** The same reads and writes without promises, when the driver is synchronous (SQLite). */
-  readonly immediate?: ImmediateAccess
+  readonly mode: TMode
   /** Describes a table (cached). */
   describe (table: Table): TableInfo
   /** Reads one row by primary key. */
-  get (table: Table, key: unknown): Promise<Row | undefined>
+  get (table: Table, key: unknown): Result<TMode, Row | undefined>
   /** Reads a page of rows in primary key order. */
-  list (table: Table, offset: number, limit: number): Promise<Row[]>
+  list (table: Table, offset: number, limit: number): Result<TMode, Row[]>
   /** Counts the rows. */
-  count (table: Table): Promise<number>
+  count (table: Table): Result<TMode, number>
   /** Whether a row has these values in these columns, leaving out the row with primary key `exclude`. */
-  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean>
+  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Result<TMode, boolean>
   /**
    * Runs the writes in one transaction and returns the rows written (an update or delete that
    * matched nothing gives `undefined`). Throws the database's error; see `violation`.
    */
-  write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>>
+  write (ops: readonly WriteOp[]): Result<TMode, Array<Row | undefined>>
   /** Reads a constraint violation out of a database error, or returns `undefined` for any other error. */
   violation (error: unknown, table: Table): Violation | undefined
 }

@@ -1,0 +1,228 @@
+/**
+ * The life of a form request (djblets' `handle_form_request`), as one plan of named stages:
+ *
+ *     bind data → parse hooks → make the form → clean (the form's stages) → save → envelope
+ *
+ * A plan is built once per resource and kind of request when its routes are registered; a
+ * stage the resource does not use is left out (no parse hooks, no parse stage), and a step it
+ * overrides (`createForm`, `saveForm`) replaces its default stages. Every stage may answer at
+ * once or with a promise; the plan waits only for a promise (lib/maybe.ts).
+ */
+import type { InferSelectModel, Table } from 'drizzle-orm'
+import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
+import { ModelForm, saveForm, type ModelFormClass, type SaveOptions } from './form.ts'
+import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
+import { FormResource, type StepContext } from './resource.ts'
+import { checkFieldKeys } from './setup-errors.ts'
+import type { Row } from './db/index.ts'
+
+/** `handleFormRequest`'s answer: `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`. */
+export type FormResult<TTable extends Table = Table> =
+  | [201 | 200, Record<string, InferSelectModel<TTable>>]
+  | [WebAPIError, { fields: ErrorDict, [extra: string]: unknown }]
+
+/** Arguments of `createForm`. */
+export interface CreateFormArgs<TTable extends Table = Table> extends StepContext {
+  data: Record<string, unknown>
+  files?: Record<string, unknown>
+  instance?: InferSelectModel<TTable>
+  formKwargs?: Record<string, unknown>
+}
+
+/** Arguments of `handleFormRequest`. */
+export interface HandleFormRequestArgs<TTable extends Table = Table> extends CreateFormArgs<TTable> {
+  saveKwargs?: SaveOptions
+}
+
+/** One form request on its way through the stages. */
+export interface FormRequest {
+  readonly resource: FormResource<any, any>
+  readonly plan: FormRequestPlan
+  readonly args: HandleFormRequestArgs<any>
+  /** The request and the extra keys of the call: what hooks and builders get besides their own arguments (see `contextOf`). */
+  ctx?: StepContext
+  /** The bound data: initial < instance < request data after parse hooks. */
+  formData?: Record<string, unknown>
+  /** What the parse hooks refused, by field. */
+  parseErrors?: Array<readonly [string, ValidationError]>
+  form?: ModelForm<any>
+  saved?: Row
+  result?: FormResult<any>
+  done?: boolean
+}
+
+/** A resource's plan for one kind of request: the form class and the stages, fixed at registration. */
+export interface FormRequestPlan {
+  /** Whether the plan creates (no instance) or changes a row. */
+  readonly create: boolean
+  readonly FormClass: ModelFormClass<any>
+  /** The parse hooks of the form's fields, in form order. */
+  readonly parseHooks: ReadonlyArray<readonly [string, (value: unknown, ctx: StepContext) => unknown]>
+  readonly stages: ReadonlyArray<Stage<FormRequest>>
+}
+
+/** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data). */
+export function bindData (state: FormRequest): void {
+  const { data, instance } = state.args
+  const formData: Record<string, unknown> = {}
+  const fields = state.plan.FormClass.baseFields
+  for (const name in fields) {
+    if (Object.hasOwn(data, name)) formData[name] = data[name]
+    else if (instance !== undefined && Object.hasOwn(instance, name)) formData[name] = instance[name]
+    else {
+      const initial = fields[name].initialValue()
+      if (initial !== undefined) formData[name] = initial
+    }
+  }
+  state.formData = formData
+}
+
+/** Parse hooks (djblets' `parse_<field>_field`): for the keys present in the request; each refusal is kept for its field. */
+export function parseHooks (state: FormRequest): void | Promise<void> {
+  const { data } = state.args
+  const hooks = state.plan.parseHooks
+  const run = (i: number): void | Promise<void> => {
+    for (; i < hooks.length; i++) {
+      const [name, hook] = hooks[i]
+      if (!Object.hasOwn(data, name)) continue
+      const parsed = attempt(() => hook(data[name], contextOf(state)), (value) => { state.formData![name] = value }, (error) => {
+        if (!(error instanceof ValidationError)) throw error
+        ;(state.parseErrors ??= []).push([name, error])
+      })
+      if (parsed !== undefined) return Promise.resolve(parsed).then(() => run(i + 1))
+    }
+  }
+  return run(0)
+}
+
+/** Make the form: the plan's form class over the bound data, the parse hooks' refusals filed on it. */
+export function makeForm (state: FormRequest): void {
+  const { files, instance, formKwargs } = state.args
+  const form = new state.plan.FormClass({ db: state.resource.db, data: state.formData!, files, instance, request: state.args.request, ...formKwargs })
+  if (state.parseErrors !== undefined) for (const [name, error] of state.parseErrors) form.addError(name, error)
+  state.form = form
+}
+
+/** An overridden `createForm` in the place of bind, parse hooks and make: its `ValidationError` answers 400 at once. */
+function callCreateForm (state: FormRequest): MaybePromise<void> {
+  const { data, files, instance, formKwargs } = state.args
+  return attempt(() => state.resource.createForm({ ...contextOf(state), data, files, instance, formKwargs }), (form) => { state.form = form }, (error) => refuse(state, error))
+}
+
+/** Clean: the form's own stages (fields, clean hooks, `cleanForm`, model checks); an invalid form answers 400. */
+export function clean (state: FormRequest): MaybePromise<void> {
+  return then(state.form!.validate(), (valid) => { if (!valid) refuse(state) })
+}
+
+/** The save options of a request: its `saveKwargs`, with the resource's version column. */
+function saveOptions (state: FormRequest): SaveOptions | undefined {
+  const { saveKwargs } = state.args
+  const version = state.resource.versionColumn
+  return version === undefined ? saveKwargs : { versionColumn: version, ...saveKwargs }
+}
+
+/** Save: plan the write, write, map a violation (the form's save stages); a violation answers 400. */
+export function save (state: FormRequest): MaybePromise<void> {
+  return attempt(() => saveForm(state.form!, saveOptions(state)), (row) => { state.saved = row }, (error) => refuse(state, error))
+}
+
+/** A form class's own `save()` in the place of the save stages. */
+function callFormSave (state: FormRequest): MaybePromise<void> {
+  return attempt(() => state.form!.save(saveOptions(state)), (row) => { state.saved = row }, (error) => refuse(state, error))
+}
+
+/** An overridden `saveForm` in the place of the save stages. */
+function callSaveForm (state: FormRequest): MaybePromise<void> {
+  return attempt(() => state.resource.saveForm(state.form!, { ...contextOf(state), saveKwargs: state.args.saveKwargs }), (row) => { state.saved = row }, (error) => refuse(state, error))
+}
+
+/** Envelope: `[201 | 200, {<name>: row}]`, as the default `buildFormSuccessResponse` makes it. */
+export function envelope (state: FormRequest): void {
+  state.result = [state.args.instance === undefined ? 201 : 200, { [state.resource.name]: state.saved as never }]
+  state.done = true
+}
+
+/** An overridden `buildFormSuccessResponse` in the place of the envelope stage. */
+function callBuildSuccess (state: FormRequest): void {
+  const isCreated = state.args.instance === undefined
+  state.result = state.resource.buildFormSuccessResponse({ ...contextOf(state), form: state.form, instance: state.saved as never, isCreated })
+  state.done = true
+}
+
+/** Ends the request with the resource's `buildFormErrorResponse`: for the form's errors, or a `ValidationError` raised by a step (anything else is thrown on). */
+function refuse (state: FormRequest, error?: unknown): void {
+  if (error !== undefined && !(error instanceof ValidationError)) throw error
+  state.result = state.resource.buildFormErrorResponse({ ...contextOf(state), form: state.form, errors: error as ValidationError | undefined, instance: state.args.instance })
+  state.done = true
+}
+
+/**
+ * Builds a resource's plan for creating (`create`) or changing rows: checks its parse hooks
+ * name form fields (`FFR_ERR_UNKNOWN_FIELD` otherwise), leaves out the stages it has nothing
+ * for, and puts overridden steps in the place of their default stages.
+ */
+export function planFormRequest (resource: FormResource<any, any>, { create }: { create: boolean }): FormRequestPlan {
+  const FormClass: ModelFormClass<any> = create ? (resource.addFormClass ?? resource.formClass) : resource.formClass
+  const names = new Set([...Object.keys(resource.formClass.baseFields), ...Object.keys(resource.addFormClass?.baseFields ?? {})])
+  checkFieldKeys(`resource "${resource.name}"`, 'parse', resource.parse, [...names])
+  const parse = resource.parse as Record<string, ((value: unknown, ctx: StepContext) => unknown) | undefined>
+  const hooks = Object.keys(FormClass.baseFields).filter((name) => typeof parse[name] === 'function').map((name) => [name, parse[name]!] as const)
+  const overrides = (step: 'createForm' | 'saveForm'): boolean => resource[step] !== FormResource.prototype[step]
+  const stages: Array<Stage<FormRequest>> = []
+  if (overrides('createForm')) stages.push(callCreateForm)
+  else stages.push(bindData, ...(hooks.length > 0 ? [parseHooks] : []), makeForm)
+  stages.push(clean)
+  if (overrides('saveForm')) stages.push(callSaveForm)
+  else stages.push(overrides('createForm') || FormClass.prototype.save !== ModelForm.prototype.save ? callFormSave : save)
+  stages.push(resource.buildFormSuccessResponse !== FormResource.prototype.buildFormSuccessResponse ? callBuildSuccess : envelope)
+  return { create, FormClass, parseHooks: hooks, stages }
+}
+
+/** The request and the call's extra keys (every key but the ones `handleFormRequest` takes itself): made once, when a step needs it. */
+function contextOf (state: FormRequest): StepContext {
+  if (state.ctx !== undefined) return state.ctx
+  const { args } = state
+  const ctx: StepContext = { request: args.request }
+  for (const key in args) {
+    if (key !== 'data' && key !== 'files' && key !== 'instance' && key !== 'formKwargs' && key !== 'saveKwargs' && key !== 'request') ctx[key] = args[key]
+  }
+  return (state.ctx = ctx)
+}
+
+/** A fresh request state for a plan. */
+export function startRequest (resource: FormResource<any, any>, plan: FormRequestPlan, args: HandleFormRequestArgs<any>): FormRequest {
+  return { resource, plan, args, ctx: undefined, formData: undefined, parseErrors: undefined, form: undefined, saved: undefined, result: undefined, done: false }
+}
+
+/** Runs a form request through its plan; its answer at once when every stage answered at once. */
+export function runFormRequest<TTable extends Table> (resource: FormResource<TTable, any>, plan: FormRequestPlan, args: HandleFormRequestArgs<TTable>): MaybePromise<FormResult<TTable>> {
+  const state = startRequest(resource, plan, args)
+  const done = runStages(plan.stages, state)
+  return (done === undefined ? state.result! : done.then(() => state.result!)) as MaybePromise<FormResult<TTable>>
+}
+
+/** The parse hooks' refusals as one `ValidationError` per field, as `createForm` throws them. */
+export function parseError (failures: ReadonlyArray<readonly [string, ValidationError]>): ValidationError {
+  const dict: Record<string, ValidationError[]> = {}
+  for (const [name, error] of failures) {
+    if (error.errorDict !== undefined) for (const key in error.errorDict) (dict[key] ??= []).push(...error.errorDict[key])
+    else (dict[name] ??= []).push(...error.errorList!)
+  }
+  return new ValidationError(dict)
+}
+
+const registered = new WeakMap<FormResource<any, any>, { create: FormRequestPlan, update: FormRequestPlan }>()
+
+/** Plans a resource's requests once, when its routes are registered. */
+export function registerPlans (resource: FormResource<any, any>): { create: FormRequestPlan, update: FormRequestPlan } {
+  const plans = { create: planFormRequest(resource, { create: true }), update: planFormRequest(resource, { create: false }) }
+  registered.set(resource, plans)
+  return plans
+}
+
+/** A resource's plan: the one made at registration, or, for a resource used without an app, one made now from its current steps. */
+export function planOf (resource: FormResource<any, any>, create: boolean): FormRequestPlan {
+  const plans = registered.get(resource)
+  if (plans !== undefined) return create ? plans.create : plans.update
+  return planFormRequest(resource, { create })
+}

@@ -1,0 +1,234 @@
+/**
+ * The handlers of a resource's routes, one named function per route, with djblets' semantics.
+ * Each finds its resource and plans in the route's `config` (lib/routes.ts) and answers at once
+ * when every step does (SQLite, synchronous permission checks), else through promises.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import {
+  DOES_NOT_EXIST, ITEM_IN_USE, MALFORMED_BODY, METHOD_NOT_ALLOWED, NOT_LOGGED_IN, ObjectDoesNotExist,
+  PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
+} from './errors.ts'
+import type { FormResult } from './form-request.ts'
+import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
+import type { Method, ResourceRoute } from './routes.ts'
+import { absoluteUrl, etagMatches, etagOf, onlyList, pageOf, sendError, success, trimItem, type Link } from './responses.ts'
+import type { Precondition, Row } from './db/index.ts'
+
+/** A route's `config`: its resource's route data and the methods its URL allows. */
+export interface RouteConfig {
+  readonly ffr: ResourceRoute
+  readonly allow: string
+}
+
+/** What a handler gives Fastify: nothing once it has answered, or a promise when it answers later. */
+type Done = void | Promise<void>
+
+const TUNNELLED = new Set(['PUT', 'PATCH', 'DELETE'])
+
+function configOf (request: FastifyRequest): RouteConfig {
+  return request.routeOptions.config as unknown as RouteConfig
+}
+
+/** 401 with `WWW-Authenticate` when the request has no user, else 403, as djblets does. */
+function sendPermissionError (request: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply, (request as { user?: unknown }).user == null ? NOT_LOGGED_IN : PERMISSION_DENIED)
+}
+
+/** Goes on with `next` when the permission check says yes, else answers 401 or 403. */
+function permitted (request: FastifyRequest, reply: FastifyReply, allowed: boolean | PromiseLike<boolean>, next: () => MaybePromise<void>): MaybePromise<void> {
+  return then(allowed, (ok) => ok ? next() : sendPermissionError(request, reply))
+}
+
+/** The request body as an object of fields; `undefined` after answering 400 for anything else. */
+function readBody (request: FastifyRequest, reply: FastifyReply): Record<string, unknown> | undefined {
+  const body = request.body
+  if (body === undefined || body === null) return {}
+  if (typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>
+  sendError(reply, MALFORMED_BODY.with({ detail: 'The body must be a JSON object of fields, or HTML form fields.' }))
+  return undefined
+}
+
+/** The links of an item: self, and update and delete where allowed. */
+function itemLinks (route: ResourceRoute, href: string): Record<string, Link> {
+  const links: Record<string, Link> = { self: { href, method: 'GET' } }
+  if (route.canUpdate) links.update = { href, method: 'PUT' }
+  if (route.canDelete) links.delete = { href, method: 'DELETE' }
+  return links
+}
+
+function itemPath (route: ResourceRoute, row: Row): string {
+  return `${route.listPath}${String(row[route.info.primaryKey])}/`
+}
+
+/** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields`, with its links. `href`: its absolute URL, when known. */
+function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row))): MaybePromise<Record<string, unknown>> {
+  return then(route.resource.serializeObject(row, { request }), (out) => {
+    const query = request.query as Record<string, unknown>
+    return trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
+  })
+}
+
+/** Loads the URL's row, answering 404 (before any permission check) when there is none. */
+function loadRow (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply): MaybePromise<Row | undefined> {
+  let id: unknown
+  try {
+    id = route.idField.clean((request.params as { id: string }).id)
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error
+  }
+  const found = (row: Row | undefined): Row | undefined => {
+    if (row === undefined) sendError(reply, DOES_NOT_EXIST)
+    return row
+  }
+  return id === undefined || id === null ? found(undefined) : then(route.load(id), found)
+}
+
+function sendStale (reply: FastifyReply, current: Row): void {
+  sendError(reply.header('ETag', etagOf(current)), PRECONDITION_FAILED)
+}
+
+/** Answers 412 when an `If-Match` does not list the row's ETag. */
+function preconditionFails (request: FastifyRequest, reply: FastifyReply, row: Row): boolean {
+  const ifMatch = request.headers['if-match']
+  if (ifMatch === undefined || etagMatches(ifMatch, etagOf(row))) return false
+  sendStale(reply, row)
+  return true
+}
+
+/** The `If-Match` as a precondition the write checks again on the locked row, or `undefined`. */
+function expectation (request: FastifyRequest): Precondition | undefined {
+  const ifMatch = request.headers['if-match']
+  return ifMatch === undefined ? undefined : (current) => etagMatches(ifMatch, etagOf(current))
+}
+
+/** Answers a write that failed after the form: the row gone (404), changed (412), or an error to throw on. */
+function writeFailed (reply: FastifyReply, error: unknown): void {
+  if (error instanceof ObjectDoesNotExist) sendError(reply, DOES_NOT_EXIST)
+  else if (error instanceof PreconditionFailedError) sendStale(reply, error.current)
+  else throw error
+}
+
+/** Sends a form request's answer: the 400, or the saved item (with `Location` for a create, `ETag` for an update). */
+function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, [status, payload]: FormResult<any>): MaybePromise<void> {
+  if (status instanceof WebAPIError) {
+    sendError(reply, status, payload)
+    return
+  }
+  const { name } = route.resource
+  const row = (payload as Record<string, Row>)[name]
+  if (status === 201) {
+    const href = absoluteUrl(request, itemPath(route, row))
+    return then(serialize(route, request, row, href), (item) => { reply.code(201).header('Location', href).send(success(name, item)) })
+  }
+  return then(serialize(route, request, row), (item) => { reply.code(status).header('ETag', etagOf(row)).send(success(name, item)) })
+}
+
+/** `GET <list>`: a page of items in key order with `total_results` and links. */
+export function listItems (request: FastifyRequest, reply: FastifyReply): Done {
+  const route = configOf(request).ffr
+  const { resource, adapter, table } = route
+  return then(resource.hasListAccessPermissions(request), (ok): MaybePromise<void> => {
+    if (!ok) return sendPermissionError(request, reply)
+    const { start, max } = pageOf(request.query as Record<string, unknown>, resource.maxResultsDefault, resource.maxResultsCap)
+    return then(allOf([adapter.list(table, start, max), adapter.count(table)] as const), ([rows, total]) => {
+      return then(allOf(rows.map((row) => serialize(route, request, row))), (items) => {
+        const page = (from: number): Link => ({ href: absoluteUrl(request, `${route.listPath}?start=${from}&max-results=${max}`), method: 'GET' })
+        const links: Record<string, Link> = { self: { href: absoluteUrl(request, request.url), method: 'GET' } }
+        if (route.canCreate) links.create = { href: absoluteUrl(request, route.listPath), method: 'POST' }
+        if (start > 0) links.prev = page(Math.max(0, start - max))
+        if (start + max < total) links.next = page(start + max)
+        reply.send({ stat: 'ok', [resource.listKey]: items, total_results: total, links })
+      })
+    })
+  }) as Done
+}
+
+/** `POST <list>`: a create through the form; 201 with `Location`, or 400 with `fields`. */
+export function createItem (request: FastifyRequest, reply: FastifyReply): Done {
+  const route = configOf(request).ffr
+  const data = readBody(request, reply)
+  if (data === undefined) return
+  return permitted(request, reply, route.resource.hasModifyPermissions(request), () =>
+    then(route.formRequest({ request, data }), (result) => sendFormResult(route, request, reply, result))) as Done
+}
+
+/** `GET <item>`: the item with its `ETag`; 304 for an `If-None-Match` that lists it. */
+export function readItem (request: FastifyRequest, reply: FastifyReply): Done {
+  const route = configOf(request).ffr
+  return then(loadRow(route, request, reply), (row) => {
+    if (row === undefined) return
+    return permitted(request, reply, route.resource.hasAccessPermissions(request, row), () => {
+      const etag = etagOf(row)
+      if (etagMatches(request.headers['if-none-match'], etag)) {
+        reply.code(304).header('ETag', etag).send()
+        return
+      }
+      return then(serialize(route, request, row), (item) => { reply.header('ETag', etag).send(success(route.resource.name, item)) })
+    })
+  }) as Done
+}
+
+/** `PUT` / `PATCH <item>`: an update through the form; fields absent keep the row's values; `If-Match` checked now and again at the write. */
+export function updateItem (request: FastifyRequest, reply: FastifyReply): Done {
+  const route = configOf(request).ffr
+  const data = readBody(request, reply)
+  if (data === undefined) return
+  return then(loadRow(route, request, reply), (row) => {
+    if (row === undefined) return
+    return permitted(request, reply, route.resource.hasModifyPermissions(request, row), () => {
+      if (preconditionFails(request, reply, row)) return
+      // `_method` says what an HTML form means, and is no field
+      let fields = data
+      if (Object.hasOwn(data, '_method')) {
+        const { _method: _, ...rest } = data
+        fields = rest
+      }
+      const precondition = expectation(request)
+      return attempt(
+        () => route.formRequest({ request, data: fields, instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }),
+        (result) => sendFormResult(route, request, reply, result),
+        (error) => writeFailed(reply, error)
+      )
+    })
+  }) as Done
+}
+
+/** `DELETE <item>`: 204; 409 when other rows still refer to it; `If-Match` checked now and again at the write. */
+export function deleteItem (request: FastifyRequest, reply: FastifyReply): Done {
+  const route = configOf(request).ffr
+  const { resource, adapter, table, info } = route
+  return then(loadRow(route, request, reply), (row) => {
+    if (row === undefined) return
+    return permitted(request, reply, resource.hasDeletePermissions(request, row), () => {
+      if (preconditionFails(request, reply, row)) return
+      return attempt(() => adapter.write([{ op: 'delete', table, key: row[info.primaryKey], expect: expectation(request) }]), ([deleted]) => {
+        // deleted by someone else since it was read
+        if (deleted === undefined) sendError(reply, DOES_NOT_EXIST)
+        else reply.code(204).send()
+      }, (error) => {
+        if (error instanceof PreconditionFailedError) return sendStale(reply, error.current)
+        if (adapter.violation(error, table)?.kind === 'foreignKey') {
+          sendError(reply, ITEM_IN_USE)
+          return
+        }
+        throw error
+      })
+    })
+  }) as Done
+}
+
+/** `POST <item>` from an HTML form: dispatched as the `_method` it names (PUT, PATCH or DELETE), else 405. */
+export function tunnelItem (request: FastifyRequest, reply: FastifyReply): Done {
+  const { ffr: route } = configOf(request)
+  const named = (request.body as Record<string, unknown> | undefined)?._method
+  const method = typeof named === 'string' ? named.toUpperCase() : ''
+  if (!TUNNELLED.has(method) || !route.allows(method as Method)) return methodNotAllowed(request, reply)
+  return method === 'DELETE' ? deleteItem(request, reply) : updateItem(request, reply)
+}
+
+/** A method the URL does not allow: 405 with `Allow`. */
+export function methodNotAllowed (request: FastifyRequest, reply: FastifyReply): void {
+  sendError(reply.header('Allow', configOf(request).allow), METHOD_NOT_ALLOWED)
+}
+
+export { isThenable }

@@ -1,0 +1,119 @@
+/**
+ * Every mistake of setting up the plugin, a model, a form or a resource: thrown when it is
+ * defined or registered (never for a request), each with a stable `code` a program may test
+ * and a message that says the fix. Declared here, once; the README lists each code.
+ */
+
+/** An error of how something was set up: an `Error` (or `TypeError`) with a stable `code`. */
+export interface SetupError extends Error {
+  readonly code: string
+}
+
+type SetupErrorClass<TArgs extends unknown[]> = new (...args: TArgs) => SetupError
+
+function createError<TArgs extends unknown[]> (code: string, message: (...args: TArgs) => string, Base: ErrorConstructor = Error): SetupErrorClass<TArgs> {
+  return class extends Base {
+    readonly code = code
+    constructor (...args: TArgs) {
+      super(message(...args))
+    }
+  }
+}
+
+const q = (name: string): string => `"${name}"`
+
+/** The setup errors by code; each key equals its error's `code`. */
+export const codes = {
+  FFR_ERR_NO_DB: createError('FFR_ERR_NO_DB', () =>
+    'fastify-form-resources: the `db` option is required: app.register(formResources, { db: drizzle(...), resources: [...] }).'),
+  FFR_ERR_DB_NOT_DRIZZLE: createError('FFR_ERR_DB_NOT_DRIZZLE', () =>
+    'fastify-form-resources: `db` must be a Drizzle database, such as drizzle(new Database(file)) from drizzle-orm/better-sqlite3 or drizzle(pool) from drizzle-orm/node-postgres.', TypeError),
+  FFR_ERR_DB_UNSUPPORTED: createError('FFR_ERR_DB_UNSUPPORTED', () =>
+    'fastify-form-resources: `db` is not a Drizzle database this plugin supports (SQLite through better-sqlite3, PostgreSQL through node-postgres or PGlite).', TypeError),
+  FFR_ERR_RESOURCES_NOT_LIST: createError('FFR_ERR_RESOURCES_NOT_LIST', () =>
+    'fastify-form-resources: the `resources` option must be a list of FormResource instances.'),
+  FFR_ERR_NOT_A_RESOURCE: createError('FFR_ERR_NOT_A_RESOURCE', () =>
+    'fastify-form-resources: every entry of `resources` must be a FormResource (a subclass instance or defineResource(...)).'),
+  FFR_ERR_RESOURCE_NO_NAME: createError('FFR_ERR_RESOURCE_NO_NAME', () =>
+    'fastify-form-resources: a resource has no `name`; set name = \'author\' on it.'),
+  FFR_ERR_RESOURCE_NO_TABLE: createError('FFR_ERR_RESOURCE_NO_TABLE', (resource: string) =>
+    `fastify-form-resources: resource ${q(resource)} has no \`table\`; set it to the Drizzle table it serves.`),
+  FFR_ERR_RESOURCE_NO_FORM: createError('FFR_ERR_RESOURCE_NO_FORM', (resource: string) =>
+    `fastify-form-resources: resource ${q(resource)} has no \`formClass\`; make one with modelForm(table, { fields: [...] }).`),
+  FFR_ERR_RESOURCE_FORM_TABLE: createError('FFR_ERR_RESOURCE_FORM_TABLE', (resource: string) =>
+    `fastify-form-resources: resource ${q(resource)} has a formClass over another table; make its form with modelForm() over the resource \`table\`.`),
+  FFR_ERR_RESOURCE_URL_TAKEN: createError('FFR_ERR_RESOURCE_URL_TAKEN', (url: string) =>
+    `fastify-form-resources: two resources are served at "${url}/"; give one another \`uriName\`.`),
+  FFR_ERR_RESOURCE_NAME_TAKEN: createError('FFR_ERR_RESOURCE_NAME_TAKEN', (resource: string) =>
+    `fastify-form-resources: two resources are named ${q(resource)}; give one another \`name\`.`),
+  FFR_ERR_RESOURCE_OTHER_DB: createError('FFR_ERR_RESOURCE_OTHER_DB', (resource: string) =>
+    `fastify-form-resources: resource ${q(resource)} is already served from another app's database; make a new resource for each app.`),
+  FFR_ERR_RESOURCE_NO_DB: createError('FFR_ERR_RESOURCE_NO_DB', (resource: string) =>
+    `Resource ${q(resource)} has no database: register it with the plugin or pass { db } to its constructor.`),
+  FFR_ERR_UNKNOWN_RESOURCE: createError('FFR_ERR_UNKNOWN_RESOURCE', (resource: string) =>
+    `fastify-form-resources: no resource named ${q(resource)}.`),
+  FFR_ERR_VERSION_COLUMN: createError('FFR_ERR_VERSION_COLUMN', (resource: string, column: string) =>
+    `fastify-form-resources: resource ${q(resource)} names versionColumn ${q(column)}, which is not a column of its table.`),
+  FFR_ERR_VERSION_IN_FORM: createError('FFR_ERR_VERSION_IN_FORM', (resource: string, column: string) =>
+    `fastify-form-resources: resource ${q(resource)}: the version column ${q(column)} must not be a form field; leave it out of \`fields\` or describe it \`editable: false\`.`),
+  FFR_ERR_DEFINE_RESOURCE: createError('FFR_ERR_DEFINE_RESOURCE', (key: string) =>
+    `defineResource: \`${key}\` is required.`),
+  FFR_ERR_FORM_NO_FIELDS: createError('FFR_ERR_FORM_NO_FIELDS', (table: string) =>
+    `modelForm(${table}): name the form's columns with \`fields: [...]\`, \`fields: '__all__'\` or \`exclude: [...]\`.`),
+  FFR_ERR_FORM_FIELDS_TYPE: createError('FFR_ERR_FORM_FIELDS_TYPE', (table: string) =>
+    `modelForm(${table}): \`fields\` must be a list of column keys or '__all__'.`),
+  FFR_ERR_UNKNOWN_FIELD: createError('FFR_ERR_UNKNOWN_FIELD', (where: string, key: string, option: string, known: readonly string[]) =>
+    `${where}: unknown field ${q(key)} in \`${option}\`; ${closest(key, known)}`),
+  FFR_ERR_FIELD_NOT_EDITABLE: createError('FFR_ERR_FIELD_NOT_EDITABLE', (table: string, key: string) =>
+    `modelForm(${table}): ${q(key)} cannot be in \`fields\`: the database fills it in or it is described \`editable: false\`.`),
+  FFR_ERR_FORM_DIRECT: createError('FFR_ERR_FORM_DIRECT', () =>
+    'ModelForm is made with modelForm(table, options), not directly.'),
+  FFR_ERR_FORM_NO_DB: createError('FFR_ERR_FORM_NO_DB', () =>
+    'This form needs `db` to check uniqueness and to save: new Form({ db, data }).'),
+  FFR_ERR_FORM_INVALID_SAVE: createError('FFR_ERR_FORM_INVALID_SAVE', (model: string, created: boolean) =>
+    `The ${model} could not be ${created ? 'created' : 'changed'} because the data didn't validate.`),
+  FFR_ERR_NOT_A_TABLE: createError('FFR_ERR_NOT_A_TABLE', () =>
+    'defineModel(table, options) needs a Drizzle table (sqliteTable or pgTable) as its first argument.', TypeError),
+  FFR_ERR_TABLE_DIALECT: createError('FFR_ERR_TABLE_DIALECT', (table: string) =>
+    `fastify-form-resources: ${q(table)} is not a table of a supported dialect (sqliteTable or pgTable).`, TypeError),
+  FFR_ERR_TABLE_PRIMARY_KEY: createError('FFR_ERR_TABLE_PRIMARY_KEY', (table: string) =>
+    `fastify-form-resources: table ${q(table)} needs a single-column primary key.`),
+  FFR_ERR_COLUMN_NO_FIELD: createError('FFR_ERR_COLUMN_NO_FIELD', (column: string, type: string) =>
+    `fastify-form-resources: no form field for column ${q(column)} of type ${type}; give one in the form's \`declared\` or in defineModel's \`formField\`, or leave the column out.`),
+  FFR_ERR_SQLITE_ASYNC: createError('FFR_ERR_SQLITE_ASYNC', () =>
+    'fastify-form-resources: the SQLite adapter needs a synchronous driver (better-sqlite3); got an asynchronous one.')
+}
+
+/** `did you mean "title"?` for the known name nearest to `key`, else the list of known names. */
+export function closest (key: string, known: readonly string[]): string {
+  let best: string | undefined
+  let bestDistance = Infinity
+  for (const name of known) {
+    const d = distance(key.toLowerCase(), name.toLowerCase())
+    if (d < bestDistance) [best, bestDistance] = [name, d]
+  }
+  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3))) return `did you mean ${q(best)}?`
+  return known.length === 0 ? 'the form has no fields.' : `the fields are: ${known.join(', ')}.`
+}
+
+/** Damerau-Levenshtein distance with adjacent transpositions (`titel` is one from `title`). */
+function distance (a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)])
+  for (let j = 1; j <= b.length; j++) d[0][j] = j
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1)
+    }
+  }
+  return d[a.length][b.length]
+}
+
+/** Throws `FFR_ERR_UNKNOWN_FIELD` for the first key of `options` that is not a field. */
+export function checkFieldKeys (where: string, option: string, options: object | undefined, known: readonly string[], also: readonly string[] = []): void {
+  if (options === undefined || options === null) return
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key) && !also.includes(key)) throw new codes.FFR_ERR_UNKNOWN_FIELD(where, key, option, known)
+  }
+}
