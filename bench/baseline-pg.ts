@@ -30,7 +30,7 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => oid === DATE_OID ? (value: string) => value : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser
 }
 
-const BY_ID = 'SELECT id, name, title, birth_date AS "birthDate" FROM authors WHERE id = $1'
+const BY_ID = 'SELECT id, name, title, birth_date AS "birthDate", avatar FROM authors WHERE id = $1'
 const NAME_TAKEN = 'SELECT 1 FROM authors WHERE name = $1'
 const NAME_TAKEN_BY_OTHER = 'SELECT 1 FROM authors WHERE name = $1 AND id <> $2'
 const INSERT = 'INSERT INTO authors (name, title, birth_date) VALUES ($1, $2, $3) RETURNING id'
@@ -84,7 +84,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     }
     const origin = `${request.protocol}://${request.host}`
     return reply.code(201).header('Location', `${origin}/api/authors/${id}/`)
-      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate }) })
+      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate, avatar: null }) })
   })
 
   app.put('/api/authors/:id/', { schema: { response: { 200: ItemEnvelope, ...errors } } }, async (request, reply) => {
@@ -112,7 +112,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
       if (isUniqueViolation(error)) return sendFields(reply, { name: [UNIQUE_NAME] })
       throw error
     }
-    const saved: Row = { id, name, title, birthDate }
+    const saved: Row = { id, name, title, birthDate, avatar: row.avatar }
     return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved) })
   })
 

@@ -46,6 +46,7 @@ const Author = Type.Object({
   name: Type.String(),
   title: NullableString,
   birthDate: NullableString,
+  avatar: NullableString,
   links: Type.Object({ self: Link, update: Link, delete: Link })
 })
 export const ItemEnvelope = Type.Object({ stat: Type.Literal('ok'), author: Author })
@@ -62,7 +63,7 @@ const INVALID_FORM_DATA = { code: 105, msg: 'One or more fields had errors', typ
 export const MALFORMED_BODY = { stat: 'fail', err: { code: 200, msg: 'The request body could not be parsed', type: 'request-body-malformed' } }
 export const UNIQUE_NAME = 'Author with this Name already exists.'
 
-export type Row = { id: number, name: string, title: string | null, birthDate: string | null }
+export type Row = { id: number, name: string, title: string | null, birthDate: string | null, avatar: string | null }
 
 export function validDate (value: string): boolean {
   const year = Number(value.slice(0, 4))
@@ -144,7 +145,7 @@ function drizzleQueries (db: BetterSQLite3Database): Queries {
 
 /** The same SQL as better-sqlite3 statements, prepared once: no query builder at run time. */
 function sqliteQueries (sqlite: Database.Database): Queries {
-  const byId = sqlite.prepare<[number], Row>('SELECT id, name, title, birth_date AS birthDate FROM authors WHERE id = ?')
+  const byId = sqlite.prepare<[number], Row>('SELECT id, name, title, birth_date AS birthDate, avatar FROM authors WHERE id = ?')
   const nameTaken = sqlite.prepare<[string], 1>('SELECT 1 FROM authors WHERE name = ?').pluck()
   const nameTakenByOther = sqlite.prepare<[string, number], 1>('SELECT 1 FROM authors WHERE name = ? AND id <> ?').pluck()
   const insert = sqlite.prepare<[string, string | null, string | null]>('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
@@ -204,7 +205,7 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
     }
     const origin = `${request.protocol}://${request.host}`
     return reply.code(201).header('Location', `${origin}/api/authors/${id}/`)
-      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate }) })
+      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate, avatar: null }) })
   })
 
   app.put('/api/authors/:id/', { schema: { response: { 200: ItemEnvelope, ...errors } } }, (request, reply) => {
@@ -232,7 +233,7 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
       if (isUniqueViolation(error)) return sendFields(reply, { name: [UNIQUE_NAME] })
       throw error
     }
-    const saved: Row = { id, name, title, birthDate }
+    const saved: Row = { id, name, title, birthDate, avatar: row.avatar }
     return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved) })
   })
 

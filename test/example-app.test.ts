@@ -46,7 +46,7 @@ t.test('the example app creates an author with the demo bearer token only', asyn
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
   t.equal(res.statusCode, 201)
   t.equal(res.headers.location, url('/api/authors/1/'))
-  t.strictSame(res.json(), { stat: 'ok', author: { id: 1, ...author, links: itemLinks('/api/authors/1/') } })
+  t.strictSame(res.json(), { stat: 'ok', author: { id: 1, ...author, avatar: null, links: itemLinks('/api/authors/1/') } })
 
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'Ann Leckie', title: 'DR', birthDate: 'soon' } })
   t.equal(res.statusCode, 400)
@@ -60,7 +60,7 @@ t.test('the example app creates an author with the demo bearer token only', asyn
 
   res = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: DEMO, payload: { title: 'MRS' } })
   t.equal(res.statusCode, 200)
-  t.strictSame(res.json().author, { id: 1, ...author, title: 'MRS', links: itemLinks('/api/authors/1/') })
+  t.strictSame(res.json().author, { id: 1, ...author, title: 'MRS', avatar: null, links: itemLinks('/api/authors/1/') })
   res = await app.inject({ method: 'DELETE', url: '/api/authors/1/' })
   t.equal(res.statusCode, 401)
   res = await app.inject({ method: 'DELETE', url: '/api/authors/1/', headers: DEMO })
@@ -105,7 +105,7 @@ t.test('the example app applies its migrations to an on-disk database', async (t
   t.teardown(() => sqlite.close())
   t.equal(sqlite.pragma('journal_mode', { simple: true }), 'wal')
   const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
-  t.strictSame(tables, [{ name: '__drizzle_migrations' }, { name: 'authors' }, { name: 'sticky_notes' }])
+  t.strictSame(tables, [{ name: '__drizzle_migrations' }, { name: 'authors' }, { name: 'book_tags' }, { name: 'books' }, { name: 'sticky_notes' }, { name: 'tags' }])
   t.strictSame(sqlite.prepare('SELECT id, name, title, birth_date FROM authors').all(), [{ id: 1, name: 'Ann Leckie', title: null, birth_date: null }])
 
   const again = await exampleApp(t, { dbFile: file })
