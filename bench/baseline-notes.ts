@@ -60,7 +60,7 @@ export function registerNotes (app: FastifyInstance, sqlite: Database.Database, 
     }
     // the form's clean
     if (timestamp !== undefined && timestamp.getTime() > Date.now()) fields.__all__ = [FUTURE]
-    for (const _ in fields) return sendFields(reply, fields)
+    if (fields.text !== undefined || fields.timestamp !== undefined || fields.__all__ !== undefined) return sendFields(reply, fields)
     const row = timestamp === undefined ? insertNow.get(text)! : insertStamped.get(Math.floor(timestamp.getTime() / 1000), text)!
     const href = `${request.protocol}://${request.host}/api/sticky-notes/${row.id}/`
     return reply.code(201).header('Location', href).send({
