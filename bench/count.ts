@@ -1,8 +1,9 @@
 /**
- * `valgrind --tool=callgrind node --import tsx bench/count.ts`: drives one app in process with
- * inject() for BENCH_COUNT requests of BENCH_PHASE (create, update, hooked), for counting
- * instructions per request (bench/instructions.ts runs it twice and subtracts), which holds
- * steady however busy the machine is. Not the benchmark: a tool for changing lib/.
+ * Drives one app (BENCH_KIND plugin or baseline) in process with inject(): BENCH_WARM requests
+ * of BENCH_PHASE (create, update, hooked), then BENCH_COUNT more. Under bench/instructions.sh
+ * (valgrind's callgrind, instrumentation switched on only around the counted requests) it gives
+ * instructions per request, which hold steady however busy the machine is. Not the benchmark:
+ * a tool for changing lib/.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,15 +25,34 @@ seed.transaction(() => { for (let i = 1; i <= 1000; i++) insert.run(`seed ${i}`,
 seed.close()
 const TITLES = ['MR', 'MRS', 'MS']
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` }
-const pending: Array<Promise<unknown>> = []
-for (let n = 1; n <= count; n++) {
-  const payload = JSON.stringify({ name: `n${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
-  const req = phase === 'create'
-    ? { method: 'POST' as const, url: '/api/authors/', payload }
-    : { method: 'PUT' as const, url: `/api/authors/${(n % 1000) + 1}/`, payload }
-  pending.push(app.inject({ ...req, headers }).then((r) => { if (r.statusCode >= 300) throw new Error(`${r.statusCode} ${r.body}`) }))
-  if (pending.length === 10) { await Promise.all(pending); pending.length = 0 }
+const warm = Number(process.env.BENCH_WARM ?? 0)
+let n = 0
+async function drive (requests: number): Promise<void> {
+  const pending: Array<Promise<unknown>> = []
+  for (const end = n + requests; n < end;) {
+    n++
+    const req = phase === 'hooked'
+      ? { method: 'POST' as const, url: '/api/sticky-notes/', payload: JSON.stringify({ text: `note ${n}\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
+      : phase === 'create'
+        ? { method: 'POST' as const, url: '/api/authors/', payload: JSON.stringify({ name: `n${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' }) }
+        : { method: 'PUT' as const, url: `/api/authors/${(n % 1000) + 1}/`, payload: JSON.stringify({ name: `n${n}`, title: TITLES[n % 3] }) }
+    pending.push(app.inject({ ...req, headers }).then((r) => { if (r.statusCode >= 300) throw new Error(`${r.statusCode} ${r.body}`) }))
+    if (pending.length === 10) { await Promise.all(pending); pending.length = 0 }
+  }
+  await Promise.all(pending)
 }
-await Promise.all(pending)
+const line = async (): Promise<void> => await new Promise((resolve) => process.stdin.once('data', () => resolve()))
+await drive(warm)
+if (process.env.BENCH_HANDSHAKE === '1') {
+  // the counted part starts and ends when the parent says so (it switches callgrind on and off)
+  console.log('ready')
+  await line()
+  await drive(count)
+  console.log('done')
+  await line()
+  process.stdin.pause()
+} else {
+  await drive(count)
+}
 await app.close()
 rmSync(dir, { recursive: true, force: true })

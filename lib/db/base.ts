@@ -128,12 +128,13 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
     return filled ?? values
   }
 
-  /** Builds an insert of exactly these keys, with placeholders, returning the row (or, with `returning` false, nothing). */
-  protected insertQuery (db: any, table: Table, keys: readonly string[], returning = true): any {
-    const columns = this.describe(table).columns
+  /** Builds an insert of exactly these keys, with placeholders, returning the row (`'key'`: its primary key only; `false`: nothing). */
+  protected insertQuery (db: any, table: Table, keys: readonly string[], returning: boolean | 'key' = true): any {
+    const info = this.describe(table)
     const values: Record<string, unknown> = {}
-    for (const key of keys) values[key] = placeholder(columns[key], key)
+    for (const key of keys) values[key] = placeholder(info.columns[key], key)
     const query = keys.length === 0 ? db.insert(table).values({}) : db.insert(table).values(values)
+    if (returning === 'key') return query.returning({ [info.primaryKey]: info.columns[info.primaryKey] })
     return returning ? query.returning() : query
   }
 

@@ -1,7 +1,37 @@
 import { entityKind, type Column, type Table } from 'drizzle-orm'
 import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
 import { describe } from './describe.ts'
+import { rowPlanOf, type PlainKinds } from './row-plan.ts'
 import type { Row, Violation, WriteOp } from './types.ts'
+
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
+const text = (value: unknown): boolean => typeof value === 'string' && !value.includes('\0') && (value as string & { isWellFormed (): boolean }).isWellFormed()
+const int = (value: unknown): boolean => Number.isSafeInteger(value) && !Object.is(value, -0)
+
+/**
+ * Column kinds whose values PostgreSQL stores and Drizzle reads back unchanged, with the values
+ * that keep them so: text (a varchar within its length: longer, PostgreSQL would cut trailing
+ * spaces), integers, booleans, dates as ISO strings, canonical UUIDs, enum labels. Not char
+ * (padded), numeric (scaled), timestamps (precision, zones), JSON (jsonb reorders keys).
+ */
+const PLAIN_KINDS: PlainKinds = {
+  PgText: text,
+  PgVarchar: (value, column) => {
+    const { length } = column as unknown as { length?: number }
+    return text(value) && (length === undefined || (value as string).length <= length)
+  },
+  PgInteger: int,
+  PgSmallInt: int,
+  PgSerial: int,
+  PgSmallSerial: int,
+  PgBigInt53: int,
+  PgBigSerial53: int,
+  PgBoolean: (value) => typeof value === 'boolean',
+  PgDateString: (value) => typeof value === 'string' && ISO_DATE.test(value),
+  PgUUID: (value) => typeof value === 'string' && CANONICAL_UUID.test(value),
+  PgEnumColumn: text
+}
 
 /** SQLSTATE → violation kind. Class 22 (a value out of the column's range or form) is reported as `check`. */
 const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
@@ -49,21 +79,33 @@ export class PgAdapter extends BaseAdapter<'async'> {
 
   /** Runs one write: a cached prepared statement on the pool, or a statement built on `tx`. */
   private async runOp (tx: any, op: WriteOp, done: Row[]): Promise<Row | undefined> {
-    const execute = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> => {
-      const rows = tx === undefined
-        ? await this.run(this.prepared(op.table, key, (name) => build(this.db).prepare(name)), params)
-        : await build(tx).execute(params) as Row[]
-      return rows[0]
-    }
+    const result = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<unknown> => tx === undefined
+      ? await this.prepared(op.table, key, (name) => build(this.db).prepare(name)).execute!(params)
+      : await build(tx).execute(params)
+    const execute = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> =>
+      (await result(key, build, params) as Row[])[0]
     const key = op.op === 'insert' ? {} : { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
+    // with `expect`, the row read under the lock: the columns an update leaves out are known from it
+    let current: Row | undefined
     if (op.op !== 'insert' && op.expect !== undefined) {
       // the row stays locked until the transaction ends: no other writer can change it in between
-      const [current] = await this.getQuery(tx, op.table, true).execute(key) as Row[]
-      if (!this.checkPrecondition(op, current)) return undefined
+      const [locked] = await this.getQuery(tx, op.table, true).execute(key) as Row[]
+      if (!this.checkPrecondition(op, locked)) return undefined
+      current = locked
     }
     if (op.op === 'delete') return await execute('delete', (db) => this.deleteQuery(db, op.table), key)
     const shape = this.shapeOf(op, done)
     if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
+    // the stored row is known without RETURNING: PostgreSQL then sends no row to parse
+    const plan = op.op === 'insert' || op.bump === undefined ? rowPlanOf(this.describe(op.table), PLAIN_KINDS) : null
+    if (plan !== null && op.op === 'update' && plan.acceptsUpdate(shape.params, op.key, current)) {
+      const answer = await result(`${shape.key}:run`, (db) => this.updateQuery(db, op.table, shape.keys, undefined, false), shape.params) as { rowCount?: number | null, affectedRows?: number }
+      return (answer.rowCount ?? answer.affectedRows) === 0 ? undefined : plan.row(shape.params, op.key, false, current)
+    }
+    if (plan !== null && op.op === 'insert' && plan.acceptsInsert(shape.params)) {
+      const [inserted] = await result(`${shape.key}:key`, (db) => this.insertQuery(db, op.table, shape.keys, 'key'), shape.params) as Row[]
+      return plan.row(shape.params, inserted[this.describe(op.table).primaryKey], true)
+    }
     const build = op.op === 'insert' ? (db: any) => this.insertQuery(db, op.table, shape.keys) : (db: any) => this.updateQuery(db, op.table, shape.keys, op.bump)
     return await execute(shape.key, build, shape.params)
   }

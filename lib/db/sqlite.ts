@@ -2,10 +2,22 @@ import type { Column, Table } from 'drizzle-orm'
 import { codes } from '../setup-errors.ts'
 import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
 import { describe } from './describe.ts'
-import type { Row, TableInfo, Violation, WriteOp } from './types.ts'
+import { rowPlanOf, type PlainKinds } from './row-plan.ts'
+import type { Row, Violation, WriteOp } from './types.ts'
 
 /** The cache key of a write without RETURNING, by the key of the write with it: made once, not on every write. */
 const runKeys = new Map<string, string>()
+
+/**
+ * Column kinds whose values SQLite stores and Drizzle reads back unchanged, with the values that
+ * keep them so: well-formed strings in text columns (a lone surrogate would come back as U+FFFD),
+ * safe integers and finite numbers (not -0) in integer and real columns.
+ */
+const PLAIN_KINDS: PlainKinds = {
+  SQLiteText: (value) => typeof value === 'string' && (value as string & { isWellFormed (): boolean }).isWellFormed(),
+  SQLiteInteger: (value) => Number.isSafeInteger(value) && !Object.is(value, -0),
+  SQLiteReal: (value) => typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)
+}
 
 const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
   SQLITE_CONSTRAINT_UNIQUE: 'unique',
@@ -48,9 +60,13 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
   }
 
   private runOp (op: WriteOp, done: Row[]): Row | undefined {
+    // with `expect`, the row read under the lock: the columns an update leaves out are known from it
+    let current: Row | undefined
     if (op.op !== 'insert' && op.expect !== undefined) {
       // inside the synchronous transaction nothing else runs between this read and the write
-      if (!this.checkPrecondition(op, this.get(op.table, op.key))) return undefined
+      const locked = this.get(op.table, op.key)
+      if (!this.checkPrecondition(op, locked)) return undefined
+      current = locked
     }
     if (op.op === 'delete') {
       const key = { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
@@ -58,14 +74,14 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
     }
     const shape = this.shapeOf(op, done)
     if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
-    const plan = op.op === 'insert' || op.bump === undefined ? rowPlan(this.describe(op.table)) : null
-    if (plan !== null && (op.op === 'insert' ? plan.acceptsInsert(shape.params) : plan.acceptsUpdate(shape.params, op.key))) {
+    const plan = op.op === 'insert' || op.bump === undefined ? rowPlanOf(this.describe(op.table), PLAIN_KINDS) : null
+    if (plan !== null && (op.op === 'insert' ? plan.acceptsInsert(shape.params) : plan.acceptsUpdate(shape.params, op.key, current))) {
       // the stored row is known without RETURNING, which costs SQLite more than the write's own work
       let runKey = runKeys.get(shape.key)
       if (runKey === undefined) runKeys.set(shape.key, runKey = `${shape.key}:run`)
       const statement = this.prepared(op.table, runKey, () => (op.op === 'insert' ? this.insertQuery(this.db, op.table, shape.keys, false) : this.updateQuery(this.db, op.table, shape.keys, undefined, false)).prepare())
       const { changes, lastInsertRowid } = statement.run!(shape.params) as { changes: number, lastInsertRowid: number | bigint }
-      if (op.op === 'update') return changes === 0 ? undefined : plan.row(shape.params, op.key, false)
+      if (op.op === 'update') return changes === 0 ? undefined : plan.row(shape.params, op.key, false, current)
       return (typeof lastInsertRowid === 'number' ? plan.row(shape.params, lastInsertRowid, true) : undefined) ??
         (this.getStatement(op.table).all!({ __key: lastInsertRowid }) as Row[])[0]
     }
@@ -114,74 +130,4 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
   stmt.raw(true)
   const decode = decoderOf(columns.map((c) => c![0]), columns.map((c) => c![1]))
   return { all: (params) => decode(stmt.all(bind(params))) }
-}
-
-/**
- * Column kinds whose values SQLite stores and Drizzle reads back unchanged, with the values that
- * keep them so: well-formed strings in text columns (a lone surrogate would come back as U+FFFD),
- * safe integers and finite numbers (not -0) in integer and real columns.
- */
-const PLAIN_KINDS: Record<string, (value: unknown) => boolean> = {
-  SQLiteText: (value) => typeof value === 'string' && (value as string & { isWellFormed (): boolean }).isWellFormed(),
-  SQLiteInteger: (value) => Number.isSafeInteger(value) && !Object.is(value, -0),
-  SQLiteReal: (value) => typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)
-}
-
-/** How a write's stored row is known from its values, for `runOp`. */
-interface RowPlan {
-  /** Whether an insert stores these values unchanged, and every column it leaves out is the rowid or nullable without default. */
-  acceptsInsert (params: Record<string, unknown>): boolean
-  /** Whether an update of the row with primary key `key` stores these values unchanged and sets every column but the key. */
-  acceptsUpdate (params: Record<string, unknown>, key: unknown): boolean
-  /** The row as RETURNING would give it, in the table's column order: the values, `key` in the rowid (insert) or primary key (update) when they leave it out, nulls for the rest. */
-  row (params: Record<string, unknown>, key: unknown, insert: boolean): Row
-}
-
-const rowPlans = new WeakMap<TableInfo, RowPlan | null>()
-
-/**
- * The row plan of a table, or `null` when a write must read its row back: a generated column,
- * or a column whose kind Drizzle converts (timestamps, booleans, JSON, bigints, custom).
- */
-function rowPlan (info: TableInfo): RowPlan | null {
-  let plan = rowPlans.get(info)
-  if (plan !== undefined) return plan
-  plan = null
-  const columns = Object.entries(info.columns).map(([key, column]) => ({
-    key,
-    check: PLAIN_KINDS[column.columnType] as ((value: unknown) => boolean) | undefined,
-    primary: key === info.primaryKey,
-    // an INTEGER PRIMARY KEY is the rowid: SQLite assigns it when the insert leaves it out
-    rowid: key === info.primaryKey && column.columnType === 'SQLiteInteger' && info.automatic.has(key),
-    nullable: !column.notNull && !column.hasDefault,
-    generated: column.generated !== undefined
-  }))
-  if (columns.every((c) => c.check !== undefined && !c.generated)) {
-    plan = {
-      acceptsInsert (params) {
-        for (const { key, check, rowid, nullable } of columns) {
-          const value = params[key]
-          if (value === undefined ? !(rowid || nullable) : rowid || (value !== null && !check!(value))) return false
-        }
-        return true
-      },
-      acceptsUpdate (params, key) {
-        for (const { key: name, check, primary } of columns) {
-          const value = params[name] === undefined && primary ? key : params[name]
-          if (value === undefined || (value !== null && !check!(value))) return false
-        }
-        return true
-      },
-      row (params, key, insert) {
-        const row: Row = {}
-        for (const c of columns) {
-          const value = params[c.key]
-          row[c.key] = value !== undefined ? value : (insert ? c.rowid : c.primary) ? key : null
-        }
-        return row
-      }
-    }
-  }
-  rowPlans.set(info, plan)
-  return plan
 }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Instructions per request of the example app (plugin) and the hand-written route (baseline),
+# counted by valgrind's callgrind around BENCH_COUNT requests after BENCH_WARM warm-up ones:
+# steady however busy the machine is, unlike time. A tool for changing lib/, not the benchmark.
+#   bench/instructions.sh [phases...]     (create update hooked by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WARM=${BENCH_WARM:-3000}
+COUNT=${BENCH_COUNT:-1000}
+for phase in "${@:-create update hooked}"; do for phase1 in $phase; do for kind in ${BENCH_KINDS:-plugin baseline}; do
+  out=$(mktemp)
+  coproc RUN { BENCH_HANDSHAKE=1 BENCH_KIND=$kind BENCH_PHASE=$phase1 BENCH_WARM=$WARM BENCH_COUNT=$COUNT BENCH_TMP=/dev/shm \
+    valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no --callgrind-out-file=/dev/null \
+    node --single-threaded --import tsx bench/count.ts 2>"$out"; }
+  read -r _ <&"${RUN[0]}"
+  callgrind_control -i on "$(pgrep -f 'valgrind.*bench/count.ts' | head -n 1)" >/dev/null
+  echo go >&"${RUN[1]}"
+  read -r _ <&"${RUN[0]}"
+  callgrind_control -i off "$(pgrep -f 'valgrind.*bench/count.ts' | head -n 1)" >/dev/null
+  echo end >&"${RUN[1]}"
+  wait "$RUN_PID" || true
+  total=$(grep -h 'Collected :' "$out" | awk '{print $4}')
+  rm -f "$out"
+  echo "$phase1 $kind $((total / COUNT)) instructions/request"
+done; done; done
