@@ -18,13 +18,17 @@ export interface BuildAppOptions {
   databaseUrl?: string
   /** The bearer token that signs a request in as the demo user. */
   token?: string
+  /** The plugin's bound of each database call, in ms (its default, 5000, when unset); the PostgreSQL pool's timeouts follow it. */
+  dbTimeout?: number
+  /** The key of keyed ETags, the same on every instance (the plugin's `etagSecret`). */
+  etagSecret?: string
   fastify?: FastifyServerOptions
 }
 
 /** Builds the example app (never listens): opens the database (SQLite, or PostgreSQL at `databaseUrl`), applies migrations, registers the resources. */
-export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'demo', fastify = {} }: BuildAppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'demo', dbTimeout, etagSecret, fastify = {} }: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(fastify)
-  const { db, schema, close } = await openDatabase({ dbFile, databaseUrl, log: app.log })
+  const { db, schema, close } = await openDatabase({ dbFile, databaseUrl, log: app.log, dbTimeout })
   app.addHook('onClose', close)
   // a stand-in for real authentication: `Authorization: Bearer <token>` signs in
   app.decorateRequest('user', undefined)
@@ -34,7 +38,7 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
     done()
   })
   try {
-    await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(schema), stickyNoteResource(schema)] })
+    await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(schema), stickyNoteResource(schema)], dbTimeout, etagSecret })
   } catch (error) {
     // the app never starts: its database is closed here, not by `close()`
     await close()

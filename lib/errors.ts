@@ -50,6 +50,12 @@ export const PRECONDITION_FAILED = new WebAPIError(203, 'The item has changed si
 export const METHOD_NOT_ALLOWED = new WebAPIError(204, 'This method is not allowed here', 405, 'request-method-not-allowed')
 /** Beyond djblets' table: a delete refused because other rows still refer to the item (409). */
 export const ITEM_IN_USE = new WebAPIError(206, 'The item is still referred to by other items', 409, 'resource-in-use')
+/**
+ * The database is busy or unreachable (503, with `Retry-After: 1`): a call took longer than
+ * `dbTimeout`, another writer held the lock that long, or the connection failed. A write answered
+ * so may or may not have been committed.
+ */
+export const SERVICE_UNAVAILABLE = new WebAPIError(207, 'The service is busy; try again shortly', 503, 'service-unavailable', { 'Retry-After': '1' })
 /** Beyond djblets' table: an unexpected server error (500); the cause goes to the log only. */
 export const SERVER_ERROR = new WebAPIError(205, 'The server could not complete the request', 500, 'server-error')
 

@@ -11,7 +11,7 @@ import {
 import type { FormResult } from './form-request.ts'
 import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
 import type { Method, ResourceRoute } from './routes.ts'
-import { absoluteUrl, etagMatches, etagOf, onlyList, pageOf, sendError, success, trimItem, type Link } from './responses.ts'
+import { absoluteUrl, etagMatches, onlyList, pageOf, sendError, success, trimItem, type Link } from './responses.ts'
 import type { Precondition, Row } from './db/index.ts'
 
 /** A route's `config`: its resource's route data and the methods its URL allows. */
@@ -83,28 +83,31 @@ function loadRow (route: ResourceRoute, request: FastifyRequest, reply: FastifyR
   return id === undefined || id === null ? found(undefined) : then(route.load(id), found)
 }
 
-function sendStale (reply: FastifyReply, current: Row): void {
-  sendError(reply.header('ETag', etagOf(current)), PRECONDITION_FAILED)
+function sendStale (route: ResourceRoute, reply: FastifyReply, current: Row): void {
+  sendError(reply.header('ETag', route.etag(current)), PRECONDITION_FAILED)
 }
 
 /** Answers 412 when an `If-Match` does not list the row's ETag. */
-function preconditionFails (request: FastifyRequest, reply: FastifyReply, row: Row): boolean {
+function preconditionFails (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, row: Row): boolean {
   const ifMatch = request.headers['if-match']
-  if (ifMatch === undefined || etagMatches(ifMatch, etagOf(row))) return false
-  sendStale(reply, row)
+  if (ifMatch === undefined || etagMatches(ifMatch, route.etag(row))) return false
+  sendStale(route, reply, row)
   return true
 }
 
 /** The `If-Match` as a precondition the write checks again on the locked row, or `undefined`. */
-function expectation (request: FastifyRequest): Precondition | undefined {
+function expectation (route: ResourceRoute, request: FastifyRequest): Precondition | undefined {
   const ifMatch = request.headers['if-match']
-  return ifMatch === undefined ? undefined : (current) => etagMatches(ifMatch, etagOf(current))
+  return ifMatch === undefined ? undefined : (current) => etagMatches(ifMatch, route.etag(current))
 }
 
-/** Answers a write that failed after the form: the row gone (404), changed (412), or an error to throw on. */
-function writeFailed (reply: FastifyReply, error: unknown): void {
+/**
+ * Answers a write that failed after the form: the row gone (404), changed (412), or an error to
+ * throw on (the plugin's error handler answers a database busy or unreachable 503, anything else 500).
+ */
+function writeFailed (route: ResourceRoute, reply: FastifyReply, error: unknown): void {
   if (error instanceof ObjectDoesNotExist) sendError(reply, DOES_NOT_EXIST)
-  else if (error instanceof PreconditionFailedError) sendStale(reply, error.current)
+  else if (error instanceof PreconditionFailedError) sendStale(route, reply, error.current)
   else throw error
 }
 
@@ -120,7 +123,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
     const href = absoluteUrl(request, itemPath(route, row))
     return then(serialize(route, request, row, href), (item) => { reply.code(201).header('Location', href).send(success(name, item)) })
   }
-  return then(serialize(route, request, row), (item) => { reply.code(status).header('ETag', etagOf(row)).send(success(name, item)) })
+  return then(serialize(route, request, row), (item) => { reply.code(status).header('ETag', route.etag(row)).send(success(name, item)) })
 }
 
 /** `GET <list>`: a page of items in key order with `total_results` and links. */
@@ -158,7 +161,7 @@ export function readItem (request: FastifyRequest, reply: FastifyReply): Done {
   return then(loadRow(route, request, reply), (row) => {
     if (row === undefined) return
     return permitted(request, reply, route.resource.hasAccessPermissions(request, row), () => {
-      const etag = etagOf(row)
+      const etag = route.etag(row)
       if (etagMatches(request.headers['if-none-match'], etag)) {
         reply.code(304).header('ETag', etag).send()
         return
@@ -176,18 +179,18 @@ export function updateItem (request: FastifyRequest, reply: FastifyReply): Done 
   return then(loadRow(route, request, reply), (row) => {
     if (row === undefined) return
     return permitted(request, reply, route.resource.hasModifyPermissions(request, row), () => {
-      if (preconditionFails(request, reply, row)) return
+      if (preconditionFails(route, request, reply, row)) return
       // `_method` says what an HTML form means, and is no field
       let fields = data
       if (Object.hasOwn(data, '_method')) {
         const { _method: _, ...rest } = data
         fields = rest
       }
-      const precondition = expectation(request)
+      const precondition = expectation(route, request)
       return attempt(
         () => route.formRequest({ request, data: fields, instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }),
         (result) => sendFormResult(route, request, reply, result),
-        (error) => writeFailed(reply, error)
+        (error) => writeFailed(route, reply, error)
       )
     })
   }) as Done
@@ -200,13 +203,13 @@ export function deleteItem (request: FastifyRequest, reply: FastifyReply): Done 
   return then(loadRow(route, request, reply), (row) => {
     if (row === undefined) return
     return permitted(request, reply, resource.hasDeletePermissions(request, row), () => {
-      if (preconditionFails(request, reply, row)) return
-      return attempt(() => adapter.write([{ op: 'delete', table, key: row[info.primaryKey], expect: expectation(request) }]), ([deleted]) => {
+      if (preconditionFails(route, request, reply, row)) return
+      return attempt(() => adapter.write([{ op: 'delete', table, key: row[info.primaryKey], expect: expectation(route, request) }]), ([deleted]) => {
         // deleted by someone else since it was read
         if (deleted === undefined) sendError(reply, DOES_NOT_EXIST)
         else reply.code(204).send()
       }, (error) => {
-        if (error instanceof PreconditionFailedError) return sendStale(reply, error.current)
+        if (error instanceof PreconditionFailedError) return sendStale(route, reply, error.current)
         if (adapter.violation(error, table)?.kind === 'foreignKey') {
           sendError(reply, ITEM_IN_USE)
           return

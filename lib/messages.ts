@@ -8,7 +8,7 @@ import type { MessageParams } from './errors.ts'
 export type MessageKey =
   | 'required' | 'invalid' | 'invalidChoice' | 'maxLength' | 'minLength' | 'maxValue' | 'minValue'
   | 'maxDigits' | 'maxDecimalPlaces' | 'maxWholeDigits' | 'unique' | 'uniqueTogether'
-  | 'invalidPkValue' | 'invalidList' | 'nullCharactersNotAllowed' | 'itemInvalid'
+  | 'invalidPkValue' | 'invalidList' | 'nullCharactersNotAllowed' | 'itemInvalid' | 'maxDepth'
 
 /** Messages by key; a field, a form or a model may give its own for any key. */
 export type ErrorMessages = Partial<Record<MessageKey, string>>

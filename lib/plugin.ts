@@ -1,13 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
-import secureJson from 'secure-json-parse'
 import type { InferSelectModel, Table } from 'drizzle-orm'
-import { DOES_NOT_EXIST, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, UNSUPPORTED_MEDIA_TYPE } from './errors.ts'
+import { parseJson } from './body.ts'
+import { DOES_NOT_EXIST, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, SERVICE_UNAVAILABLE, UNSUPPORTED_MEDIA_TYPE } from './errors.ts'
 import { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
 import { registerResourceRoutes } from './routes.ts'
 import { codes } from './setup-errors.ts'
-import { createAdapter, describe } from './db/index.ts'
+import { createAdapter, DEFAULT_DB_TIMEOUT, describe, unavailableError } from './db/index.ts'
 
 /** Options of the plugin. */
 export interface FormResourcesOptions {
@@ -19,6 +19,18 @@ export interface FormResourcesOptions {
   prefix?: string
   /** Largest request body in bytes for the plugin's routes; defaults to the app's `bodyLimit`. */
   bodyLimit?: number
+  /**
+   * How long each database call on a request path may take, in milliseconds (default 5000):
+   * past it, or when the database is locked that long or unreachable, the request answers 503
+   * `SERVICE_UNAVAILABLE` with `Retry-After`. One value per database: the last registration's.
+   */
+  dbTimeout?: number
+  /**
+   * The key of the ETags of resources that override `serializeObject` (and so may hide columns):
+   * a string or Buffer of at least 32 bytes, the same on every instance of the app. Without it,
+   * each process makes a random one (and warns), so instances give different ETags.
+   */
+  etagSecret?: string | Buffer
 }
 
 /** The `app.formResources` decorator: the registered resources and their URLs. */
@@ -42,6 +54,9 @@ function checkOptions (options: FormResourcesOptions): void {
     throw new codes.FFR_ERR_NO_DB()
   }
   createAdapter(options.db)
+  const { dbTimeout, etagSecret } = options
+  if (dbTimeout !== undefined && !(Number.isInteger(dbTimeout) && dbTimeout >= 1 && dbTimeout <= MAX_TIMER)) throw new codes.FFR_ERR_DB_TIMEOUT(DEFAULT_DB_TIMEOUT)
+  if (etagSecret !== undefined && !((typeof etagSecret === 'string' || Buffer.isBuffer(etagSecret)) && Buffer.byteLength(etagSecret) >= 32)) throw new codes.FFR_ERR_ETAG_SECRET()
   if (!Array.isArray(options.resources)) throw new codes.FFR_ERR_RESOURCES_NOT_LIST()
   const names = new Set<string>()
   for (const resource of options.resources) {
@@ -60,6 +75,9 @@ function checkOptions (options: FormResourcesOptions): void {
   }
 }
 
+/** The longest delay a Node timer takes (2³¹ − 1 ms). */
+const MAX_TIMER = 2 ** 31 - 1
+
 /** The database the plugin gave each resource registered without one. */
 const assignedDb = new WeakMap<FormResource<any>, unknown>()
 
@@ -72,20 +90,17 @@ function checkVersionColumn (resource: FormResource<any>): void {
   }
 }
 
-/** Fastify's JSON parsing, keeping the reason in the 400: the position of a syntax error, or the forbidden key. */
-function parseJson (_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void {
-  if (body.length === 0) return done(Object.assign(new Error('The body is empty; send a JSON object of fields.'), { statusCode: 400 }))
-  try {
-    done(null, secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }))
-  } catch (error) {
-    const message = (error as Error).message
-    const reason = message.includes('forbidden') ? `${message}: "__proto__" and "constructor.prototype" keys are refused.` : `Invalid JSON: ${message}`
-    done(Object.assign(new Error(reason), { statusCode: 400 }))
-  }
-}
-
-/** Answers the plugin's own failures (bad bodies, unexpected errors) in the envelope. */
+/**
+ * Answers the plugin's own failures in the envelope: bad bodies (4xx), a database busy or
+ * unreachable (503 `SERVICE_UNAVAILABLE` with `Retry-After`, however the adapter or the app's own
+ * step met it), anything else 500 `SERVER_ERROR`, logged with its cause.
+ */
 function handleError (error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const unavailable = unavailableError(error)
+  if (unavailable !== undefined) {
+    request.log.warn({ err: unavailable.cause ?? unavailable }, `fastify-form-resources: database unavailable (${unavailable.reason})`)
+    return sendError(reply, SERVICE_UNAVAILABLE.with({ detail: unavailable.message }))
+  }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return sendError(reply, UNSUPPORTED_MEDIA_TYPE.with({ detail: `${request.headers['content-type'] ?? 'A body without a Content-Type'} is not accepted; send application/json or application/x-www-form-urlencoded.` }))
@@ -105,6 +120,7 @@ function handleError (error: FastifyError, request: FastifyRequest, reply: Fasti
  */
 export async function formResourcesPlugin (app: FastifyInstance, options: FormResourcesOptions): Promise<void> {
   checkOptions(options)
+  createAdapter(options.db).guard({ timeout: options.dbTimeout ?? DEFAULT_DB_TIMEOUT, log: app.log })
   const prefix = (options.prefix ?? '').replace(/\/+$/, '')
   const resources = new Map<string, FormResource<any>>()
   for (const resource of options.resources) {
@@ -139,6 +155,6 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
     if (options.bodyLimit !== undefined) {
       child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })
     }
-    for (const resource of options.resources) registerResourceRoutes(child, resource)
+    for (const resource of options.resources) registerResourceRoutes(child, resource, { etagSecret: options.etagSecret })
   }, { prefix })
 }

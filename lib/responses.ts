@@ -2,7 +2,7 @@
  * Envelopes, links, ETags and pagination: what djblets' WebAPIResource puts around a row, and
  * the schemas of the success and failure envelopes, built here and nowhere else.
  */
-import { createHash } from 'node:crypto'
+import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { WebAPIError } from './errors.ts'
@@ -64,8 +64,21 @@ function replacer (_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value
 }
 
-/** A strong ETag of a row: a digest of its JSON. */
-export function etagOf (row: Record<string, unknown>): string {
+/** This process's ETag key when the app gives no `etagSecret`: random, made on first use. */
+let processKey: Buffer | undefined
+
+/** The key of keyed ETags: `secret` as bytes, or this process's random key when there is none. */
+export function etagKey (secret: string | Buffer | undefined): Buffer {
+  return secret === undefined ? (processKey ??= randomBytes(32)) : Buffer.from(secret)
+}
+
+/**
+ * A strong ETag of a row, from its JSON (every column, bigints as strings): the SHA-1 of it, or,
+ * with `key`, its HMAC-SHA256 under that key, so that no column can be recovered by guessing
+ * without the key. Base64url, in quotes. The same row gives the same ETag in every process that
+ * has the same key.
+ */
+export function etagOf (row: Record<string, unknown>, key?: Buffer): string {
   let json: string
   try {
     json = JSON.stringify(row)
@@ -73,7 +86,8 @@ export function etagOf (row: Record<string, unknown>): string {
     // only a bigint column gets here: a replacer on every row would slow them all
     json = JSON.stringify(row, replacer)
   }
-  return `"${createHash('sha1').update(json).digest('base64url')}"`
+  const digest = key === undefined ? createHash('sha1') : createHmac('sha256', key)
+  return `"${digest.update(json).digest('base64url')}"`
 }
 
 /** Whether an `If-None-Match` / `If-Match` header lists the ETag (or `*`). */
@@ -111,10 +125,16 @@ export function trimItem (item: Record<string, unknown>, links: Record<string, L
   return trimmed
 }
 
+/** A query value as a whole number: a string or number, else NaN (an app's own query parser may give anything). */
+function wholeNumber (value: unknown): number {
+  if (typeof value === 'number') return Math.trunc(value)
+  return typeof value === 'string' ? Number.parseInt(value, 10) : Number.NaN
+}
+
 /** Reads `start` and `max-results` as djblets does: bad values fall back, `max-results` kept within [1, cap]. */
 export function pageOf (query: Record<string, unknown>, defaultMax: number, cap: number): { start: number, max: number } {
-  const start = Number.parseInt(String(query.start ?? '0'), 10)
-  const max = Number.parseInt(String(query['max-results'] ?? defaultMax), 10)
+  const start = wholeNumber(query.start ?? '0')
+  const max = wholeNumber(query['max-results'] ?? defaultMax)
   return {
     // past 2^53 a number would be bound as a REAL, which SQLite refuses as an OFFSET
     start: Number.isFinite(start) && start > 0 ? Math.min(start, Number.MAX_SAFE_INTEGER) : 0,

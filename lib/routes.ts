@@ -10,7 +10,7 @@ import { registerPlans, runFormRequest, type FormRequestPlan, type FormResult, t
 import { createItem, deleteItem, listItems, methodNotAllowed, readItem, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
 import type { MaybePromise } from './maybe.ts'
 import { FormResource, type HttpMethod } from './resource.ts'
-import { ErrorEnvelope, itemEnvelope, listEnvelope } from './responses.ts'
+import { ErrorEnvelope, etagKey, etagOf, itemEnvelope, listEnvelope } from './responses.ts'
 import { bodySchema, itemSchema } from './schemas.ts'
 import { columnField, describe, type Adapter, type Row, type TableInfo } from './db/index.ts'
 
@@ -19,7 +19,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 const LIST_METHODS: readonly Method[] = ['GET', 'POST']
 const ITEM_METHODS: readonly Method[] = ['GET', 'PUT', 'PATCH', 'DELETE']
-const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 409: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope }
+const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 409: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope }
 
 /** What a resource's handlers need, worked out once at registration. */
 export interface ResourceRoute {
@@ -40,6 +40,13 @@ export interface ResourceRoute {
   load (id: unknown): MaybePromise<Row | undefined>
   /** The form request: the resource's plan, or an overridden `handleFormRequest`. */
   formRequest (args: HandleFormRequestArgs<any>): MaybePromise<FormResult<any>>
+  /** The row's ETag, keyed when the resource may hide columns (see `etagOf`). */
+  etag (row: Row): string
+}
+
+/** What the plugin's options tell the routes. */
+export interface RouteOptions {
+  readonly etagSecret?: string | Buffer
 }
 
 /** Whether `method` is allowed; PATCH goes with PUT. */
@@ -47,8 +54,23 @@ function allows (resource: FormResource<any, any>, method: Method): boolean {
   return resource.allowedMethods.includes((method === 'PATCH' ? 'PUT' : method) as HttpMethod)
 }
 
+/**
+ * The ETag function of a resource. One that serves every column (no `serializeObject` of its
+ * own) hashes the row as it is: the client can read all of it anyway. One that overrides
+ * `serializeObject` may hide columns, so its ETags are keyed with `etagSecret`, or with a random
+ * key of this process (and a warning: instances would then disagree).
+ */
+function etagFunction (app: FastifyInstance, resource: FormResource<Table, any>, { etagSecret }: RouteOptions): (row: Row) => string {
+  if (resource.serializeObject === FormResource.prototype.serializeObject) return (row) => etagOf(row)
+  if (etagSecret === undefined) {
+    app.log.warn(`fastify-form-resources: resource "${resource.name}" overrides serializeObject, so its ETags are keyed with a secret; no etagSecret is set, so this process made a random one: set the same etagSecret on every instance, or their ETags will differ and If-Match will fail across them.`)
+  }
+  const key = etagKey(etagSecret)
+  return (row) => etagOf(row, key)
+}
+
 /** Plans a resource's requests and works out what its handlers need. */
-function routeData (app: FastifyInstance, resource: FormResource<Table, any>): ResourceRoute {
+function routeData (app: FastifyInstance, resource: FormResource<Table, any>, options: RouteOptions): ResourceRoute {
   const { table } = resource
   const info = describe(table)
   const adapter = resource.adapter
@@ -68,13 +90,14 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>): R
     canDelete: allows(resource, 'DELETE'),
     allows: (method) => allows(resource, method),
     load: customLoad ? (id) => resource.getObject(id) as Promise<Row | undefined> : (id) => adapter.get(table, id),
-    formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, plan(args), args)
+    formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, plan(args), args),
+    etag: etagFunction(app, resource, options)
   }
 }
 
 /** Registers the list and item routes of one resource on `app` (the plugin's own context). */
-export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>): void {
-  const route = routeData(app, resource)
+export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>, options: RouteOptions = {}): void {
+  const route = routeData(app, resource, options)
   const { name, listKey } = resource
   const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject })
   const tags = [listKey]

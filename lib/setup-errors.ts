@@ -30,6 +30,10 @@ export const codes = {
     'fastify-form-resources: `db` must be a Drizzle database, such as drizzle(new Database(file)) from drizzle-orm/better-sqlite3 or drizzle(pool) from drizzle-orm/node-postgres.', TypeError),
   FFR_ERR_DB_UNSUPPORTED: createError('FFR_ERR_DB_UNSUPPORTED', () =>
     'fastify-form-resources: `db` is not a Drizzle database this plugin supports (SQLite through better-sqlite3, PostgreSQL through node-postgres or PGlite).', TypeError),
+  FFR_ERR_DB_TIMEOUT: createError('FFR_ERR_DB_TIMEOUT', (defaultMs: number) =>
+    `fastify-form-resources: \`dbTimeout\` must be a whole number of milliseconds from 1 to 2147483647 (the default is ${defaultMs}).`),
+  FFR_ERR_ETAG_SECRET: createError('FFR_ERR_ETAG_SECRET', () =>
+    'fastify-form-resources: `etagSecret` must be a string or Buffer of at least 32 bytes, the same on every instance (such as 32 random bytes in base64 from your configuration).'),
   FFR_ERR_RESOURCES_NOT_LIST: createError('FFR_ERR_RESOURCES_NOT_LIST', () =>
     'fastify-form-resources: the `resources` option must be a list of FormResource instances.'),
   FFR_ERR_NOT_A_RESOURCE: createError('FFR_ERR_NOT_A_RESOURCE', () =>

@@ -19,7 +19,8 @@ const TABLE: Record<string, [code: number, httpStatus: number, errorType: string
   PRECONDITION_FAILED: [203, 412, 'resource-precondition-failed', 'The item has changed since it was read'],
   METHOD_NOT_ALLOWED: [204, 405, 'request-method-not-allowed', 'This method is not allowed here'],
   SERVER_ERROR: [205, 500, 'server-error', 'The server could not complete the request'],
-  ITEM_IN_USE: [206, 409, 'resource-in-use', 'The item is still referred to by other items']
+  ITEM_IN_USE: [206, 409, 'resource-in-use', 'The item is still referred to by other items'],
+  SERVICE_UNAVAILABLE: [207, 503, 'service-unavailable', 'The service is busy; try again shortly']
 }
 
 const exported = Object.entries(api).filter((entry): entry is [string, WebAPIError] => entry[1] instanceof WebAPIError)
@@ -46,13 +47,13 @@ t.test('every exported WebAPIError is in the table under its own name, and no co
 t.test('the errors of the README\'s tables are all exported', async (t) => {
   const design = ['DOES_NOT_EXIST', 'PERMISSION_DENIED', 'INVALID_ATTRIBUTE', 'NOT_LOGGED_IN', 'LOGIN_FAILED', 'INVALID_FORM_DATA',
     'MISSING_ATTRIBUTE', 'DUPLICATE_ITEM', 'RATE_LIMIT_EXCEEDED', 'MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'REQUEST_TOO_LARGE',
-    'PRECONDITION_FAILED']
+    'PRECONDITION_FAILED', 'SERVICE_UNAVAILABLE']
   t.strictSame(design.filter((name) => !((api as Record<string, unknown>)[name] instanceof WebAPIError)), [])
 })
 
-t.test('the authentication errors carry a WWW-Authenticate header and the others none', async (t) => {
+t.test('the authentication errors carry a WWW-Authenticate header, SERVICE_UNAVAILABLE a Retry-After and the others none', async (t) => {
   for (const [name, error] of exported) {
-    const expected = name === 'NOT_LOGGED_IN' || name === 'LOGIN_FAILED' ? { 'WWW-Authenticate': 'Basic realm="Web API"' } : {}
+    const expected = name === 'NOT_LOGGED_IN' || name === 'LOGIN_FAILED' ? { 'WWW-Authenticate': 'Basic realm="Web API"' } : name === 'SERVICE_UNAVAILABLE' ? { 'Retry-After': '1' } : {}
     t.strictSame(error.headers, expected, name)
     t.equal(error.detail, undefined, `${name} has no detail`)
   }

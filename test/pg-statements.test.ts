@@ -76,3 +76,16 @@ t.test('values PostgreSQL would store otherwise are read back: a varchar past it
   const [padded] = await adapter.write([{ op: 'insert', table: codes, values: { code: 'a' } }])
   t.strictSame(padded, { id: 1, code: 'a  ' })
 })
+
+t.test('without a Drizzle logger (straight on node-postgres, or PGlite) the built rows are the stored ones too', async (t) => {
+  const { db } = await pgDatabase(t, { mood, people, codes })
+  const adapter = createAdapter(db)
+  const [inserted] = await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', age: 36 } }])
+  t.strictSame(inserted, await adapter.get(people, 1))
+  const [updated] = await adapter.write([{ op: 'update', table: people, key: 1, values: { ...VALUES, name: 'Bea' } }])
+  t.strictSame(updated, await adapter.get(people, 1))
+  t.equal((updated as { name: string }).name, 'Bea')
+  t.strictSame(await adapter.write([{ op: 'update', table: people, key: 7, values: { ...VALUES } }]), [undefined], 'a missing row: no row, from the row count')
+  const [checked] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Cy' }, expect: () => true }])
+  t.strictSame(checked, await adapter.get(people, 1))
+})

@@ -1,8 +1,9 @@
 import { and, asc, count, entityKind, eq, getTableName, is, ne, NoopLogger, Param, Placeholder, SQL, sql, type Column, type Table } from 'drizzle-orm'
 import { PreconditionFailedError } from '../errors.ts'
-import { then, type Mode, type Result } from '../maybe.ts'
+import { then, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
-import type { Adapter, Row, TableInfo, Violation, WriteOp } from './types.ts'
+import { DEFAULT_DB_TIMEOUT } from './faults.ts'
+import type { Adapter, Answer, GuardOptions, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 let sequence = 0
 
@@ -34,6 +35,8 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
   abstract readonly dialect: 'sqlite' | 'postgresql'
   abstract readonly mode: TMode
   protected readonly db: any
+  /** The bound of each call, in milliseconds: the plugin's `dbTimeout` once `guard()` ran. */
+  timeout = DEFAULT_DB_TIMEOUT
   private readonly statements = new Map<Table, Map<string, Prepared>>()
 
   constructor (db: unknown) {
@@ -41,13 +44,17 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
   }
 
   /** Runs a prepared statement and returns its rows, in the dialect's mode. */
-  protected abstract run (statement: Prepared, params: Record<string, unknown>): Result<TMode, Row[]>
-  abstract write (ops: readonly WriteOp[]): Result<TMode, Array<Row | undefined>>
+  protected abstract run (statement: Prepared, params: Record<string, unknown>): Answer<TMode, Row[]>
+  abstract write (ops: readonly WriteOp[]): Answer<TMode, Array<Row | undefined>>
   abstract violation (error: unknown, table: Table): Violation | undefined
 
+  guard ({ timeout }: GuardOptions): void {
+    this.timeout = timeout
+  }
+
   /** `next` of the rows of a run, in the dialect's mode. */
-  protected rowsThen<T> (rows: Result<TMode, Row[]>, next: (rows: Row[]) => T): Result<TMode, T> {
-    return then(rows as Row[] | Promise<Row[]>, next) as Result<TMode, T>
+  protected rowsThen<T> (rows: Answer<TMode, Row[]>, next: (rows: Row[]) => T): Answer<TMode, T> {
+    return then(rows as Row[] | Promise<Row[]>, next) as Answer<TMode, T>
   }
 
   /** Returns the statement cached under `key` for `table`, preparing it on first use. */
@@ -69,7 +76,7 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
     return info.columns[info.primaryKey]
   }
 
-  get (table: Table, key: unknown): Result<TMode, Row | undefined> {
+  get (table: Table, key: unknown): Answer<TMode, Row | undefined> {
     return this.rowsThen(this.run(this.getStatement(table), { __key: this.pkColumn(table).mapToDriverValue(key) }), first)
   }
 
@@ -78,18 +85,18 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
     return this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
   }
 
-  list (table: Table, offset: number, limit: number): Result<TMode, Row[]> {
+  list (table: Table, offset: number, limit: number): Answer<TMode, Row[]> {
     const pk = this.pkColumn(table)
     const statement = this.prepared(table, 'list', (name) => this.db.select().from(table).orderBy(asc(pk)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(name))
     return this.run(statement, { offset, limit })
   }
 
-  count (table: Table): Result<TMode, number> {
+  count (table: Table): Answer<TMode, number> {
     const statement = this.prepared(table, 'count', (name) => this.db.select({ n: count() }).from(table).prepare(name))
     return this.rowsThen(this.run(statement, {}), counted)
   }
 
-  exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Result<TMode, boolean> {
+  exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Answer<TMode, boolean> {
     const [statement, params] = this.existsQuery(table, keys, values, exclude)
     return this.rowsThen(this.run(statement, params), any)
   }
@@ -229,8 +236,13 @@ export function binderOf (params: readonly unknown[]): (values?: Record<string, 
   }
 }
 
+/** What reads a driver's value: a column, or an SQL expression's decoder. */
+export interface Decoder {
+  mapFromDriverValue (value: any): unknown
+}
+
 /** Decodes rows read as arrays into rows keyed by property, each value by its column (`null` stays `null`), as Drizzle maps them. */
-export function decoderOf (keys: readonly string[], columns: readonly Column[]): (raws: unknown[][]) => Row[] {
+export function decoderOf (keys: readonly string[], columns: readonly Decoder[]): (raws: unknown[][]) => Row[] {
   const width = keys.length
   return (raws) => {
     const rows: Row[] = new Array(raws.length)

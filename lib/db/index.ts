@@ -7,7 +7,8 @@ import { SQLiteAdapter } from './sqlite.ts'
 import type { Adapter } from './types.ts'
 
 export { columnField, describe } from './describe.ts'
-export type { Adapter, ColumnField, ForeignKeyInfo, Precondition, Row, TableInfo, Violation, WriteOp } from './types.ts'
+export { DatabaseUnavailableError, DEFAULT_DB_TIMEOUT, unavailableError, type UnavailableReason } from './faults.ts'
+export type { Adapter, Answer, ColumnField, ForeignKeyInfo, GuardOptions, Log, Precondition, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 const adapters = new WeakMap<object, Adapter>()
 

@@ -1,8 +1,10 @@
-import { entityKind, type Column, type Table } from 'drizzle-orm'
-import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
+import { entityKind, is, SQL, type Column, type Table } from 'drizzle-orm'
+import { BaseAdapter, binderOf, decoderOf, runsPlain, type Decoder, type Prepared } from './base.ts'
 import { describe } from './describe.ts'
+import { bounded, unavailableError } from './faults.ts'
+import { guardPool, isPgPool, onClient, type Checkout, type PgClient, type PgPool } from './pg-pool.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
-import type { Row, Violation, WriteOp } from './types.ts'
+import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/
@@ -49,65 +51,128 @@ function cut (name: string): string {
 }
 
 /**
+ * How a write's statements run: the statement cached under `key` for `table` (built on a
+ * database by `build`), with `params`, resolving its rows: on a checked-out client, on Drizzle's
+ * transaction, or through `run`.
+ */
+type StatementRunner = (table: Table, key: string, build: (db: any) => any, params: Record<string, unknown>) => Promise<Row[]>
+
+/** A prepared statement of the PostgreSQL adapter: Drizzle's, and, for node-postgres, a runner on a given client. */
+interface PgPrepared extends Prepared {
+  /** Runs the statement on `client` (a client checked out of the pool) and returns its rows decoded. */
+  on?: (client: PgClient, params: Record<string, unknown>) => Promise<Row[]>
+}
+
+/**
  * PostgreSQL through any asynchronous Drizzle driver (node-postgres `drizzle(pool)`, PGlite).
  * Reads and single writes are named prepared statements, each its own transaction; several
- * writes run in `db.transaction()`, on one connection, with statements built on it.
+ * writes, or a checked one, share one transaction on one connection. Every call answers within
+ * the adapter's `timeout` or rejects with `DatabaseUnavailableError`.
+ *
+ * Over a node-postgres `Pool` (and a database without a Drizzle logger or cache), the adapter runs
+ * its statements itself on clients it checks out (lib/db/pg-pool.ts): a client that times out or
+ * loses its connection is destroyed, and its transactions are its own (`BEGIN` inside the guard,
+ * the write's error kept over a failed `ROLLBACK`'s). Over anything else (PGlite, one `pg.Client`,
+ * a logger) the statements and `transaction()` are Drizzle's, and only their answer is bounded.
  */
 export class PgAdapter extends BaseAdapter<'async'> {
   readonly dialect = 'postgresql' as const
   readonly mode = 'async' as const
   private readonly constraintNames = new WeakMap<Table, Map<string, readonly string[]>>()
+  /** The pool the adapter checks clients out of, when it runs its statements itself. */
+  private readonly pool: PgPool | undefined
+
+  constructor (db: any) {
+    super(db)
+    this.pool = isPgPool(db.$client) && runsPlain(db.session) ? db.$client : undefined
+  }
+
+  override guard (options: GuardOptions): void {
+    super.guard(options)
+    if (isPgPool(this.db.$client)) guardPool(this.db.$client, options.log, this.timeout)
+  }
 
   /** Caches each statement as Drizzle prepares it, run straight on node-postgres where it can be (see `direct`). */
-  protected override prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
+  protected override prepared (table: Table, key: string, build: (name: string) => Prepared): PgPrepared {
     return super.prepared(table, key, (name) => direct(table, build(name)))
   }
 
-  protected async run (statement: Prepared, params: Record<string, unknown>): Promise<Row[]> {
-    return await statement.execute!(params) as Row[]
+  protected run (statement: PgPrepared, params: Record<string, unknown>): Promise<Row[]> {
+    const { on } = statement
+    if (this.pool !== undefined && on !== undefined) return onClient(this.pool, this.timeout, async (client) => await on(client, params))
+    return bounded(statement.execute!(params) as Promise<Row[]>, this.timeout)
   }
 
   async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
     // one plain statement is a transaction of its own; several, or a checked one, share one
-    if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [await this.runOp(undefined, ops[0], [])]
-    return await this.db.transaction(async (tx: unknown) => {
+    const single = ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)
+    if (this.pool !== undefined) {
+      return await onClient(this.pool, this.timeout, async (client, checkout) => {
+        const run = this.runnerOn(client)
+        return single ? [await this.runOp(run, ops[0], [])] : await this.transactionOn(client, checkout, run, ops)
+      })
+    }
+    if (single) return [await this.runOp((table, key, build, params) => this.run(this.prepared(table, key, (name) => build(this.db).prepare(name)), params), ops[0], [])]
+    return await bounded(this.db.transaction(async (tx: any) => {
       const done: Array<Row | undefined> = []
-      for (const op of ops) done.push(await this.runOp(tx, op, done as Row[]))
+      for (const op of ops) done.push(await this.runOp((_table, _key, build, params) => build(tx).execute(params), op, done as Row[]))
       return done
-    })
+    }) as Promise<Array<Row | undefined>>, this.timeout)
   }
 
-  /** Runs one write: a cached prepared statement on the pool, or a statement built on `tx`. */
-  private async runOp (tx: any, op: WriteOp, done: Row[]): Promise<Row | undefined> {
-    const result = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<unknown> => tx === undefined
-      ? await this.prepared(op.table, key, (name) => build(this.db).prepare(name)).execute!(params)
-      : await build(tx).execute(params)
-    const execute = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> =>
-      (await result(key, build, params) as Row[])[0]
-    const key = op.op === 'insert' ? {} : { __key: this.pkColumn(op.table).mapToDriverValue(op.key) }
+  /** Runs statements with the cached prepared statements on a checked-out client. */
+  private runnerOn (client: PgClient): StatementRunner {
+    return async (table, key, build, params) => await this.prepared(table, key, (name) => build(this.db).prepare(name)).on!(client, params)
+  }
+
+  /**
+   * The writes in one transaction on a checked-out client. On an error that leaves the connection
+   * usable (a constraint violation, a failed precondition) it rolls back and throws that error; a
+   * failed `ROLLBACK` has the client destroyed (the server then rolls back) and the first error
+   * is still the one thrown.
+   */
+  private async transactionOn (client: PgClient, checkout: Checkout, run: StatementRunner, ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
+    await client.query('BEGIN')
+    try {
+      const done: Array<Row | undefined> = []
+      for (const op of ops) done.push(await this.runOp(run, op, done as Row[]))
+      await client.query('COMMIT')
+      return done
+    } catch (error) {
+      if (unavailableError(error) === undefined) {
+        await client.query('ROLLBACK').catch(() => { checkout.destroy = true })
+      }
+      throw error
+    }
+  }
+
+  /** Runs one write (inside its transaction, when it has one) with `run`; a checked op first reads its row FOR UPDATE. */
+  private async runOp (run: StatementRunner, op: WriteOp, done: Row[]): Promise<Row | undefined> {
+    const { table } = op
+    const first = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> => (await run(table, key, build, params))[0]
+    const key = op.op === 'insert' ? {} : { __key: this.pkColumn(table).mapToDriverValue(op.key) }
     // with `expect`, the row read under the lock: the columns an update leaves out are known from it
     let current: Row | undefined
     if (op.op !== 'insert' && op.expect !== undefined) {
       // the row stays locked until the transaction ends: no other writer can change it in between
-      const [locked] = await this.getQuery(tx, op.table, true).execute(key) as Row[]
+      const locked = await first('lock', (db) => this.getQuery(db, table, true), key)
       if (!this.checkPrecondition(op, locked)) return undefined
       current = locked
     }
-    if (op.op === 'delete') return await execute('delete', (db) => this.deleteQuery(db, op.table), key)
+    if (op.op === 'delete') return await first('delete', (db) => this.deleteQuery(db, table), key)
     const shape = this.shapeOf(op, done)
     if (op.op === 'update' && shape.keys.length === 0 && op.bump === undefined) return undefined
     // the stored row is known without RETURNING: PostgreSQL then sends no row to parse
-    const plan = op.op === 'insert' || op.bump === undefined ? rowPlanOf(this.describe(op.table), PLAIN_KINDS) : null
+    const plan = op.op === 'insert' || op.bump === undefined ? rowPlanOf(this.describe(table), PLAIN_KINDS) : null
     if (plan !== null && op.op === 'update' && plan.acceptsUpdate(shape.params, op.key, current)) {
-      const answer = await result(`${shape.key}:run`, (db) => this.updateQuery(db, op.table, shape.keys, undefined, false), shape.params) as { rowCount?: number | null, affectedRows?: number }
+      const answer = await run(table, `${shape.key}:run`, (db) => this.updateQuery(db, table, shape.keys, undefined, false), shape.params) as unknown as { rowCount?: number | null, affectedRows?: number }
       return (answer.rowCount ?? answer.affectedRows) === 0 ? undefined : plan.row(shape.params, op.key, false, current)
     }
     if (plan !== null && op.op === 'insert' && plan.acceptsInsert(shape.params)) {
-      const [inserted] = await result(`${shape.key}:key`, (db) => this.insertQuery(db, op.table, shape.keys, 'key'), shape.params) as Row[]
-      return plan.row(shape.params, inserted[this.describe(op.table).primaryKey], true)
+      const inserted = await first(`${shape.key}:key`, (db) => this.insertQuery(db, table, shape.keys, 'key'), shape.params)
+      return plan.row(shape.params, inserted![this.describe(table).primaryKey], true)
     }
-    const build = op.op === 'insert' ? (db: any) => this.insertQuery(db, op.table, shape.keys) : (db: any) => this.updateQuery(db, op.table, shape.keys, op.bump)
-    return await execute(shape.key, build, shape.params)
+    return await first(shape.key, op.op === 'insert' ? (db) => this.insertQuery(db, table, shape.keys) : (db) => this.updateQuery(db, table, shape.keys, op.bump), shape.params)
   }
 
   /**
@@ -142,32 +207,63 @@ export class PgAdapter extends BaseAdapter<'async'> {
 
 /** What `direct` reads of Drizzle's node-postgres prepared query. */
 interface NodePgPrepared {
-  client?: { query?: (config: unknown, values: unknown[]) => Promise<{ rows: unknown[][] }> }
+  client?: PgClient
   queryConfig?: { rowMode?: string }
   params?: readonly unknown[]
   fields?: ReadonlyArray<{ path: readonly string[], field: unknown }>
   customResultMapper?: unknown
-  joinsNotNullableMap?: unknown
 }
 
 /**
- * A prepared Drizzle query whose `execute()` runs straight on node-postgres: the same named
- * statement, SQL, parameters and type parsers (Drizzle's own query config, passed as it is),
- * without Drizzle's work on every run (filling placeholders by class, its tracing spans, mapping
- * rows through its fields). Rows are read as arrays and decoded by the table's columns, as
- * Drizzle decodes them. The statement itself for any other driver (PGlite), a result that is not
- * columns of `table`, or a database with a Drizzle logger or cache.
+ * How a selected field's values are read: a column of `table` under its own key, or an SQL
+ * expression with its decoder (`count()`); `undefined` for anything else. Paths of one key only,
+ * so Drizzle's nulling of joined tables (`joinsNotNullableMap`) never applies.
  */
-function direct (table: Table, statement: Prepared): Prepared {
+function decoderOfField (keys: ReadonlyMap<unknown, string>, path: readonly string[], field: unknown): Decoder | undefined {
+  if (path.length !== 1) return undefined
+  if (keys.has(field)) return keys.get(field) === path[0] ? field as Column : undefined
+  if (is(field, SQL)) return (field as unknown as { decoder: Decoder }).decoder
+  return undefined
+}
+
+/**
+ * A prepared Drizzle query that runs straight on node-postgres: the same named statement, SQL,
+ * parameters and type parsers (Drizzle's own query config, passed as it is), without Drizzle's
+ * work on every run (filling placeholders by class, its tracing spans, mapping rows through its
+ * fields). Rows are read as arrays and decoded by the table's columns (or an expression's
+ * decoder), as Drizzle decodes them. `execute()` runs it on the database's client, `on()` on a
+ * given one. The statement itself for any other driver (PGlite), a result that is not columns of
+ * `table` (a join), or a database with a Drizzle logger or cache.
+ */
+/**
+ * A prepared write without RETURNING (see lib/db/row-plan.ts) run straight on node-postgres:
+ * Drizzle's own query config, answering an empty list of rows that carries the `rowCount`.
+ */
+function directWrite (statement: Prepared): PgPrepared {
+  const prepared = statement as NodePgPrepared & { rawQueryConfig?: unknown }
+  const { client, rawQueryConfig: config, params } = prepared
+  if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
+    config === undefined || params === undefined || !runsPlain(statement)) return statement
+  const bind = binderOf(params)
+  const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => {
+    const { rowCount } = await target.query(config, bind(values)) as unknown as { rowCount: number | null }
+    return Object.assign([], { rowCount })
+  }
+  return { execute: async (values = {}) => await on(client as unknown as PgClient, values), on }
+}
+
+function direct (table: Table, statement: Prepared): PgPrepared {
   const prepared = statement as NodePgPrepared
   const { client, queryConfig: config, params, fields: selected } = prepared
+  if (selected === undefined) return directWrite(statement)
   if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
     config?.rowMode !== 'array' || params === undefined || selected === undefined || prepared.customResultMapper !== undefined ||
-    prepared.joinsNotNullableMap !== undefined || !runsPlain(statement)) return statement
+    !runsPlain(statement)) return statement
   const keys = new Map(Object.entries(describe(table).columns).map(([key, column]) => [column as unknown, key]))
-  if (selected.some(({ path, field }) => path.length !== 1 || keys.get(field) !== path[0])) return statement
+  const decoders = selected.map(({ path, field }) => decoderOfField(keys, path, field))
+  if (decoders.some((decoder) => decoder === undefined)) return statement
   const bind = binderOf(params)
-  const decode = decoderOf(selected.map(({ path }) => path[0]), selected.map(({ field }) => field as Column))
-  const query = client.query.bind(client)
-  return { execute: async (values) => decode((await query(config, bind(values))).rows) }
+  const decode = decoderOf(selected.map(({ path }) => path[0]), decoders as Decoder[])
+  const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => decode((await target.query(config, bind(values))).rows as unknown[][])
+  return { execute: async (values = {}) => await on(client, values), on }
 }

@@ -2,8 +2,9 @@ import type { Column, Table } from 'drizzle-orm'
 import { codes } from '../setup-errors.ts'
 import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
 import { describe } from './describe.ts'
+import { retryLocked } from './faults.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
-import type { Row, Violation, WriteOp } from './types.ts'
+import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
 
 /** The cache key of a write without RETURNING, by the key of the write with it: made once, not on every write. */
 const runKeys = new Map<string, string>()
@@ -30,6 +31,10 @@ const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
 /**
  * SQLite through a synchronous Drizzle driver (better-sqlite3). Reads are prepared statements;
  * a save's writes run back to back in one synchronous transaction, so nothing else interleaves.
+ * Every call answers at once, except one that meets another connection's lock (SQLITE_BUSY):
+ * it is tried again after short pauses, without blocking the event loop, and answers with a
+ * promise, or `DatabaseUnavailableError('busy')` once `timeout` has passed. Once guarded, the
+ * connection's `busy_timeout` is 0, so no call waits for a lock synchronously.
  */
 export class SQLiteAdapter extends BaseAdapter<'sync'> {
   readonly dialect = 'sqlite' as const
@@ -45,11 +50,31 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
     return super.prepared(table, key, (name) => direct(this.db.$client, table, build(name)))
   }
 
-  protected run (statement: Prepared, params: Record<string, unknown>): Row[] {
-    return statement.all!(params) as Row[]
+  override guard (options: GuardOptions): void {
+    super.guard(options)
+    // better-sqlite3 waits for a lock synchronously, stalling every request: the adapter waits itself
+    const client = this.db.$client
+    if (typeof client?.pragma === 'function') client.pragma('busy_timeout = 0')
   }
 
-  write (ops: readonly WriteOp[]): Array<Row | undefined> {
+  protected run (statement: Prepared, params: Record<string, unknown>): Row[] | Promise<Row[]> {
+    try {
+      return statement.all!(params) as Row[]
+    } catch (error) {
+      return retryLocked(error, () => statement.all!(params) as Row[], this.timeout)
+    }
+  }
+
+  write (ops: readonly WriteOp[]): Array<Row | undefined> | Promise<Array<Row | undefined>> {
+    try {
+      return this.writeNow(ops)
+    } catch (error) {
+      // a failed BEGIN IMMEDIATE or lone statement wrote nothing: the whole write is tried again
+      return retryLocked(error, () => this.writeNow(ops), this.timeout)
+    }
+  }
+
+  private writeNow (ops: readonly WriteOp[]): Array<Row | undefined> {
     // one plain statement is a transaction of its own; several, or a checked one, run inside BEGIN IMMEDIATE ... COMMIT
     if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [this.runOp(ops[0], [])]
     return this.db.transaction(() => {
@@ -64,7 +89,7 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
     let current: Row | undefined
     if (op.op !== 'insert' && op.expect !== undefined) {
       // inside the synchronous transaction nothing else runs between this read and the write
-      const locked = this.get(op.table, op.key)
+      const locked = (this.getStatement(op.table).all!({ __key: this.pkColumn(op.table).mapToDriverValue(op.key) }) as Row[])[0]
       if (!this.checkPrecondition(op, locked)) return undefined
       current = locked
     }

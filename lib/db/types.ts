@@ -1,5 +1,25 @@
 import type { Column, Table } from 'drizzle-orm'
-import type { Mode, Result } from '../maybe.ts'
+import type { Mode } from '../maybe.ts'
+
+/**
+ * What an adapter call gives in `TMode`. `'sync'` (better-sqlite3): the value at once, unless the
+ * call met another process's lock, when it retries without blocking and answers with a promise.
+ * `'async'` (node-postgres, PGlite): a promise.
+ */
+export type Answer<TMode extends Mode, T> = TMode extends 'sync' ? T | Promise<T> : Promise<T>
+
+/** A logger as Fastify's (`app.log`): the adapters warn through it. */
+export interface Log {
+  warn (object: object, message: string): void
+}
+
+/** How the plugin readies an adapter to serve requests (`guard`). */
+export interface GuardOptions {
+  /** The bound of every call, in milliseconds (the plugin's `dbTimeout`). */
+  readonly timeout: number
+  /** Where warnings go (a connection the server closed, a pool without timeouts). */
+  readonly log?: Log
+}
 
 /** A row as Drizzle reads it, keyed by the table's property names. */
 export type Row = Record<string, unknown>
@@ -65,27 +85,38 @@ export type WriteOp =
 /**
  * The only door to the database. One adapter per dialect, made by `createAdapter(db)`;
  * statements are prepared once per table and shape. `TMode` says whether its calls answer at
- * once (`'sync'`: better-sqlite3) or with promises (`'async'`: node-postgres, PGlite); code
- * that serves both takes `Adapter` and goes on through `then()` (lib/maybe.ts).
+ * once (`'sync'`: better-sqlite3, but for a call waiting on another process's lock) or with
+ * promises (`'async'`: node-postgres, PGlite); code that serves both takes `Adapter` and goes
+ * on through `then()` (lib/maybe.ts). A call that finds the database busy or unreachable, or
+ * takes longer than `timeout`, fails with `DatabaseUnavailableError` (lib/db/faults.ts).
  */
 export interface Adapter<TMode extends Mode = Mode> {
   readonly dialect: 'sqlite' | 'postgresql'
   readonly mode: TMode
+  /** The bound of each call, in milliseconds (`DEFAULT_DB_TIMEOUT` until `guard()` sets it). */
+  readonly timeout: number
+  /**
+   * Readies the adapter to serve requests; the plugin calls it at registration (the last call
+   * wins for a database shared by several registrations). Sets `timeout`; on SQLite sets the
+   * connection's `busy_timeout` to 0, so a lock is waited for by retrying without blocking; on a
+   * node-postgres pool listens for `'error'` on the pool and on every client it hands out.
+   */
+  guard (options: GuardOptions): void
   /** Describes a table (cached). */
   describe (table: Table): TableInfo
   /** Reads one row by primary key. */
-  get (table: Table, key: unknown): Result<TMode, Row | undefined>
+  get (table: Table, key: unknown): Answer<TMode, Row | undefined>
   /** Reads a page of rows in primary key order. */
-  list (table: Table, offset: number, limit: number): Result<TMode, Row[]>
+  list (table: Table, offset: number, limit: number): Answer<TMode, Row[]>
   /** Counts the rows. */
-  count (table: Table): Result<TMode, number>
+  count (table: Table): Answer<TMode, number>
   /** Whether a row has these values in these columns, leaving out the row with primary key `exclude`. */
-  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Result<TMode, boolean>
+  exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Answer<TMode, boolean>
   /**
    * Runs the writes in one transaction and returns the rows written (an update or delete that
    * matched nothing gives `undefined`). Throws the database's error; see `violation`.
    */
-  write (ops: readonly WriteOp[]): Result<TMode, Array<Row | undefined>>
+  write (ops: readonly WriteOp[]): Answer<TMode, Array<Row | undefined>>
   /** Reads a constraint violation out of a database error, or returns `undefined` for any other error. */
   violation (error: unknown, table: Table): Violation | undefined
 }

@@ -1,7 +1,10 @@
 /**
  * The text kinds (Django's `CharField` and its family): string, choice, email, URL, slug and
  * UUID. Each strips surrounding white space unless told `strip: false`, so white space alone is
- * empty; lengths count code points, as Python's `len()`.
+ * empty; lengths count code points, as Python's `len()`. Text holding a lone UTF-16 surrogate
+ * (JSON's `"\ud800"` without its pair) is refused with the kind's `invalid` message: it is no
+ * character, has no UTF-8, and SQLite would store it as bytes read back as U+FFFD, making two
+ * different values equal.
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { Field } from './field.ts'
@@ -30,29 +33,36 @@ function checkLength (field: Field, value: string): void {
   }
 }
 
+/** The value as text (see `text`), refused with `invalid` when it holds a lone surrogate. */
+function wellFormedText (field: Field, raw: unknown): string {
+  const value = text(field, raw)
+  if (!(value as string & { isWellFormed (): boolean }).isWellFormed()) throw field.error('invalid')
+  return value
+}
+
 /** Django's `CharField.to_python`: text without null characters; a boolean is its JSON spelling. */
 function toText (field: Field, raw: unknown): string {
   if (typeof raw === 'boolean') return String(raw)
-  const value = text(field, raw)
+  const value = wellFormedText(field, raw)
   if (value.includes('\0')) throw field.error('nullCharactersNotAllowed')
   return value
 }
 
 /** Text that must match `pattern`, else the kind's `invalid`. */
 const matching = (pattern: RegExp) => (field: Field, raw: unknown): string => {
-  const value = text(field, raw)
+  const value = wellFormedText(field, raw)
   if (!pattern.test(value)) throw field.error('invalid')
   return value
 }
 
 function toUrl (field: Field, raw: unknown): string {
-  const value = text(field, raw)
+  const value = wellFormedText(field, raw)
   if (!URL.canParse(value) || !/^(https?|ftps?):\/\//i.test(value)) throw field.error('invalid')
   return value
 }
 
 function toUuid (field: Field, raw: unknown): string {
-  const m = UUID.exec(text(field, raw))
+  const m = UUID.exec(wellFormedText(field, raw))
   if (m === null) throw field.error('invalid')
   return m.slice(1).join('-').toLowerCase()
 }
