@@ -22,6 +22,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { authors } from '../example-app/db/schema.ts'
+import { registerNotes } from './baseline-notes.ts'
 
 const migrationsFolder = fileURLToPath(new URL('../example-app/drizzle/sqlite', import.meta.url))
 
@@ -238,5 +239,6 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
     return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved) })
   })
 
+  registerNotes(app, sqlite, token)
   return app
 }

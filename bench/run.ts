@@ -31,7 +31,7 @@ import autocannon, { type Request, type Result } from 'autocannon'
 import pg from 'pg'
 
 type Kind = 'plugin' | 'baseline'
-type Phase = 'create' | 'update'
+type Phase = 'create' | 'update' | 'hooked'
 type Dialect = 'sqlite' | 'pg'
 /** Where a server keeps its rows: an SQLite file, or a PostgreSQL database of its own. */
 type Store = { dbFile: string } | { databaseUrl: string, database: string }
@@ -49,7 +49,10 @@ const DATABASE_URL = env.DATABASE_URL ?? ''
 const DIALECTS: Dialect[] = (['sqlite', 'pg'] as const).filter((d) => (env.BENCH_DIALECT === undefined || env.BENCH_DIALECT === '' || env.BENCH_DIALECT === d) && (d === 'sqlite' || DATABASE_URL !== ''))
 const SEED_ROWS = 1000
 const TOKEN = 'bench-token'
-const PHASES: Phase[] = env.BENCH_ONLY === 'create' || env.BENCH_ONLY === 'update' ? [env.BENCH_ONLY] : ['create', 'update']
+const ALL_PHASES: Phase[] = ['create', 'update', 'hooked']
+const PHASES: Phase[] = ALL_PHASES.includes(env.BENCH_ONLY as Phase) ? [env.BENCH_ONLY as Phase] : ALL_PHASES
+/** The phases of a dialect: `hooked` runs on SQLite only. */
+const phasesOf = (dialect: Dialect): Phase[] => PHASES.filter((phase) => dialect === 'sqlite' || phase !== 'hooked')
 const KINDS: Kind[] = ['plugin', 'baseline']
 const TITLES = ['MR', 'MRS', 'MS']
 const childFile = fileURLToPath(new URL('./child.ts', import.meta.url))
@@ -96,6 +99,19 @@ const headers = { 'content-type': 'application/json', authorization: `Bearer ${T
 /** The request of a phase; each call to setupRequest sends a name no request sent before. */
 function requestFor (phase: Phase, tag: string): Request {
   let n = 0
+  if (phase === 'hooked') {
+    return {
+      method: 'POST',
+      path: '/api/sticky-notes/',
+      headers,
+      setupRequest (request) {
+        n++
+        // the parse hook turns the \r\n into \n, the clean hook keeps one blank line, the form's clean checks the date
+        request.body = JSON.stringify({ text: `${tag} ${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' })
+        return request
+      }
+    }
+  }
   if (phase === 'create') {
     return {
       method: 'POST',
@@ -146,7 +162,7 @@ async function drive (server: Server, phase: Phase, tag: string, duration: numbe
 }
 
 /** Sends the same requests to both servers and fails when their answers differ. */
-async function checkParity (servers: Record<Kind, Server>): Promise<void> {
+async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Promise<void> {
   const cases: Array<{ method: string, path: string, body?: unknown, auth?: boolean }> = [
     { method: 'POST', path: '/api/authors/', body: { name: 'Parity Writer', title: 'MRS', birthDate: '1950-02-28' } },
     { method: 'POST', path: '/api/authors/', body: { name: ' Parity Writer ', title: 'MR' } },
@@ -157,7 +173,15 @@ async function checkParity (servers: Record<Kind, Server>): Promise<void> {
     { method: 'PUT', path: '/api/authors/2/', body: { name: 'Parity Changed', title: 'MS' } },
     { method: 'PUT', path: '/api/authors/2/', body: { birthDate: null } },
     { method: 'PUT', path: '/api/authors/3/', body: { title: 'MS' } },
-    { method: 'PUT', path: '/api/authors/999999/', body: { name: 'Ghost' } }
+    { method: 'PUT', path: '/api/authors/999999/', body: { name: 'Ghost' } },
+    ...(dialect === 'sqlite'
+      ? [
+          { method: 'POST', path: '/api/sticky-notes/', body: { text: 'a\r\n\r\n\r\nb', timestamp: '2024-01-02T03:04:05+01:00' } },
+          { method: 'POST', path: '/api/sticky-notes/', body: { text: '  ', timestamp: '2999-01-01T00:00:00Z' } },
+          { method: 'POST', path: '/api/sticky-notes/', body: { text: 'soon', timestamp: 'tomorrow' } },
+          { method: 'POST', path: '/api/sticky-notes/', body: { text: 'unsigned' }, auth: false }
+        ]
+      : [])
   ]
   const answer = async (server: Server, c: typeof cases[number]): Promise<string> => {
     const response = await fetch(`http://127.0.0.1:${server.port}${c.path}`, {
@@ -246,11 +270,11 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase,
     console.log(`\nbench (${dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}): ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${pin ? 'servers pinned to core 0, autocannon to core 1' : 'no CPU pinning'}`)
     console.log(`bench: ${CONNECTIONS} connections, ${rounds} rounds of ${duration} s per server and phase, ${WARMUP} s warm-up, ${dialect === 'pg' ? `PostgreSQL databases ${databases.join(', ')}` : `SQLite WAL in ${dir}`}`)
     console.log(`bench: the hand-written route runs ${dialect === 'pg' ? 'node-postgres named prepared statements' : env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
-    await checkParity(servers)
+    await checkParity(servers, dialect)
 
-    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] } }
+    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] }, hooked: { plugin: [], baseline: [] } }
     const label = dialect === 'pg' ? 'pg-' : ''
-    for (const phase of PHASES) {
+    for (const phase of phasesOf(dialect)) {
       for (const kind of KINDS) {
         const warm = await drive(servers[kind], phase, `${phase} warm-up`, WARMUP)
         console.log(`${label}${phase} warm-up ${kind}: ${fmt(warm.reqs)} req/s`)
@@ -270,7 +294,7 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase,
     const lines = ['', `${dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}:`, '', '| phase | round | plugin req/s | hand-written req/s | ratio | plugin CPU µs/req | hand-written CPU µs/req | plugin p99 ms | hand-written p99 ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
     const ratios: Partial<Record<Phase, number>> = {}
     let failed = false
-    for (const phase of PHASES) {
+    for (const phase of phasesOf(dialect)) {
       const { plugin, baseline } = runs[phase]
       for (let i = 0; i < plugin.length; i++) {
         lines.push(`| ${phase} | ${i + 1} | ${fmt(plugin[i].reqs)} | ${fmt(baseline[i].reqs)} | ${(plugin[i].reqs / baseline[i].reqs).toFixed(2)} | ${plugin[i].cpuPerRequest.toFixed(0)} | ${baseline[i].cpuPerRequest.toFixed(0)} | ${plugin[i].p99} | ${baseline[i].p99} |`)
@@ -303,4 +327,4 @@ if (failed) {
 }
 const ratio = (value: number | undefined): string => value?.toFixed(2) ?? '-'
 const pgPart = DATABASE_URL !== '' ? `, pg-create ${ratio(results.pg?.create)}, pg-update ${ratio(results.pg?.update)}` : ''
-console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}${pgPart}`)
+console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}, hooked ${ratio(results.sqlite?.hooked)}${pgPart}`)

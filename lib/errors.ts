@@ -46,11 +46,11 @@ export const MALFORMED_BODY = new WebAPIError(200, 'The request body could not b
 export const UNSUPPORTED_MEDIA_TYPE = new WebAPIError(201, 'This content type is not accepted here', 415, 'request-media-type-unsupported')
 export const REQUEST_TOO_LARGE = new WebAPIError(202, 'The request body is too large', 413, 'request-too-large')
 export const PRECONDITION_FAILED = new WebAPIError(203, 'The item has changed since it was read', 412, 'resource-precondition-failed')
-/** Not in DESIGN.md's tables: the method is not allowed on this URL (405, with `Allow`). */
+/** Beyond djblets' table: the method is not allowed on this URL (405, with `Allow`). */
 export const METHOD_NOT_ALLOWED = new WebAPIError(204, 'This method is not allowed here', 405, 'request-method-not-allowed')
-/** Not in DESIGN.md's tables: a delete refused because other rows still refer to the item (409). */
+/** Beyond djblets' table: a delete refused because other rows still refer to the item (409). */
 export const ITEM_IN_USE = new WebAPIError(206, 'The item is still referred to by other items', 409, 'resource-in-use')
-/** Not in DESIGN.md's tables: an unexpected server error (500); the cause goes to the log only. */
+/** Beyond djblets' table: an unexpected server error (500); the cause goes to the log only. */
 export const SERVER_ERROR = new WebAPIError(205, 'The server could not complete the request', 500, 'server-error')
 
 /** What a `ValidationError` can carry: a message, a list of messages or errors, or messages per field. */

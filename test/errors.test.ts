@@ -2,7 +2,7 @@ import t from 'tap'
 import * as api from 'fastify-form-resources'
 import { NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError, WebAPIError } from 'fastify-form-resources'
 
-// DESIGN.md's two tables, plus the three errors the package adds beyond them
+// djblets' errors and the ones this package numbers from 200, plus the three beyond both tables
 const TABLE: Record<string, [code: number, httpStatus: number, errorType: string, msg: string]> = {
   DOES_NOT_EXIST: [100, 404, 'resource-does-not-exist', 'Object does not exist'],
   PERMISSION_DENIED: [101, 403, 'resource-permission-denied', "You don't have permission for this"],
@@ -43,7 +43,7 @@ t.test('every exported WebAPIError is in the table under its own name, and no co
   t.equal(new Set(codes).size, codes.length)
 })
 
-t.test('the errors DESIGN.md names are all exported', async (t) => {
+t.test('the errors of the README\'s tables are all exported', async (t) => {
   const design = ['DOES_NOT_EXIST', 'PERMISSION_DENIED', 'INVALID_ATTRIBUTE', 'NOT_LOGGED_IN', 'LOGIN_FAILED', 'INVALID_FORM_DATA',
     'MISSING_ATTRIBUTE', 'DUPLICATE_ITEM', 'RATE_LIMIT_EXCEEDED', 'MALFORMED_BODY', 'UNSUPPORTED_MEDIA_TYPE', 'REQUEST_TOO_LARGE',
     'PRECONDITION_FAILED']

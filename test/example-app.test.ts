@@ -122,6 +122,16 @@ t.test('the example app\'s sticky notes carry their timestamp', async (t) => {
   t.strictSame(list.json().stickyNotes[1], { id: 2, timestamp: '2024-01-02T02:04:05.000Z', text: 'dated', links: itemLinks('/api/sticky-notes/2/') })
 })
 
+t.test('the example app\'s sticky note form keeps one blank line in a row and refuses a date in the future', async (t) => {
+  const app = await exampleApp(t)
+  let res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'one\r\n\r\n\r\n\r\ntwo\n\n\nthree', timestamp: '2024-01-02T03:04:05Z' } })
+  t.equal(res.statusCode, 201)
+  t.equal(res.json().stickyNote.text, 'one\n\ntwo\n\nthree', 'the parse hook, then the clean hook')
+  res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'later', timestamp: '2999-01-01T00:00:00Z' } })
+  t.equal(res.statusCode, 400)
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { fields: { __all__: ['A note cannot be dated in the future.'] } }))
+})
+
 t.test('the example app applies its migrations to an on-disk database', async (t) => {
   const dir = t.testdir()
   const file = join(dir, 'example.db')

@@ -2,7 +2,10 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import t from 'tap'
-import { INVALID_FORM_DATA, localStorage, SERVER_ERROR, type FileStorage } from 'fastify-form-resources'
+import Database from 'better-sqlite3'
+import { drizzle } from 'drizzle-orm/better-sqlite3'
+import Fastify from 'fastify'
+import formResources, { INVALID_FORM_DATA, localStorage, SERVER_ERROR, type FileStorage } from 'fastify-form-resources'
 import { failure, FORM, JSON_TYPE } from './helpers/app.ts'
 import { AuthorResource, buildFilesApp, filesIn, IMAGES, multipart, SIGNED_IN, tempDir } from './helpers/files.ts'
 
@@ -183,4 +186,28 @@ t.test('a resource\'s own storage wins over the plugin\'s; serveFiles: false ser
   t.equal((await filesIn(own)).length, 1)
   t.strictSame(await filesIn(root), [])
   t.equal((await app.inject({ url: '/uploads/x.png' })).statusCode, 404)
+})
+
+t.test('storage mistakes throw at registration: a storage without its four methods, two folders at one URL', async (t) => {
+  for (const storage of [{}, { put () {}, delete () {}, url () {} }, 'uploads']) {
+    await t.rejects(buildFilesApp(t, { storage: storage as never }), { code: 'FFR_ERR_STORAGE', name: 'TypeError' })
+  }
+  await t.rejects(buildFilesApp(t, { resources: [new AuthorResource({ storage: {} as never })] }), { code: 'FFR_ERR_STORAGE' }, 'a resource\'s own storage too')
+  const [one, two] = [await tempDir(t, 'one'), await tempDir(t, 'two')]
+  const sqlite = new Database(':memory:')
+  const app = Fastify()
+  t.teardown(async () => {
+    await app.close()
+    sqlite.close()
+  })
+  const register = (prefix: string, root: string) => app.register(async (scope) => { await scope.register(formResources, { db: drizzle(sqlite), prefix, storage: localStorage({ root }), resources: [] }) })
+  await register('/a', one)
+  await register('/b', one)
+  await app.ready()
+  t.ok(app.hasRoute({ method: 'GET', url: '/uploads/*' }), 'one folder under two registrations: served once')
+  const other = Fastify()
+  t.teardown(() => other.close())
+  await other.register(async (scope) => { await scope.register(formResources, { db: drizzle(sqlite), prefix: '/a', storage: localStorage({ root: one }), resources: [] }) })
+  other.register(async (scope) => { await scope.register(formResources, { db: drizzle(sqlite), prefix: '/b', storage: localStorage({ root: two }), resources: [] }) })
+  await t.rejects(async () => { await other.ready() }, { code: 'FFR_ERR_STORAGE_URL_TAKEN', message: /another local storage folder is already served at "\/uploads\/"/ })
 })

@@ -1,0 +1,48 @@
+/**
+ * The steps' semantics as a client sees them over HTTP: parse hook refusals with every other
+ * field's errors in one 400, and a `serializeObject` that answers with a promise.
+ */
+import t from 'tap'
+import type { FastifyRequest } from 'fastify'
+import { INVALID_FORM_DATA, ValidationError } from 'fastify-form-resources'
+import { AuthorResource, buildTestApp, failure, itemLinks, JSON_TYPE, SIGNED_IN, url } from './helpers/app.ts'
+
+t.test('a refused parse hook and other fields\' errors come back in one 400; nothing is written', async (t) => {
+  class Parsed extends AuthorResource {
+    parse = { title: (value: unknown) => { if (value === 'DR') throw new ValidationError('Doctors sign in elsewhere.'); return value } }
+  }
+  const { app, rows, sqlite } = await buildTestApp(t, { resources: [new Parsed()] })
+  sqlite.exec("INSERT INTO authors (name) VALUES ('Ann')")
+  const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { name: 'Ann', title: 'DR', birthDate: 'soon' } })
+  t.equal(res.statusCode, 400)
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, {
+    fields: { title: ['Doctors sign in elsewhere.'], birthDate: ['Enter a valid date.'], name: ['Author with this Name already exists.'] }
+  }))
+  t.equal(rows('authors').length, 1)
+  const update = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { title: 'DR', birthDate: '1966-02-30' } })
+  t.strictSame(update.json().fields, { title: ['Doctors sign in elsewhere.'], birthDate: ['Enter a valid date.'] })
+})
+
+t.test('serializeObject may answer with a promise: items, lists, creates and updates wait for it', async (t) => {
+  class Async extends AuthorResource {
+    async serializeObject (row: { id: number, name: string }, { request }: { request?: FastifyRequest }): Promise<Record<string, unknown>> {
+      await new Promise((resolve) => setImmediate(resolve))
+      return { id: row.id, name: row.name.toUpperCase(), seenBy: request?.user?.name ?? null }
+    }
+  }
+  const { app } = await buildTestApp(t, { resources: [new Async()] })
+  const created = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { name: 'Ann' } })
+  t.equal(created.statusCode, 201)
+  t.strictSame(created.json(), { stat: 'ok', author: { id: 1, name: 'ANN', seenBy: 'ann', links: itemLinks('/api/authors/1/') } })
+  const item = await app.inject({ method: 'GET', url: '/api/authors/1/' })
+  t.strictSame(item.json(), { stat: 'ok', author: { id: 1, name: 'ANN', seenBy: null, links: itemLinks('/api/authors/1/') } })
+  const updated = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { name: 'Bea' } })
+  t.strictSame(updated.json(), { stat: 'ok', author: { id: 1, name: 'BEA', seenBy: 'ann', links: itemLinks('/api/authors/1/') } })
+  const list = await app.inject({ method: 'GET', url: '/api/authors/' })
+  t.strictSame(list.json(), {
+    stat: 'ok',
+    authors: [{ id: 1, name: 'BEA', seenBy: null, links: itemLinks('/api/authors/1/') }],
+    total_results: 1,
+    links: { self: { href: url('/api/authors/'), method: 'GET' }, create: { href: url('/api/authors/'), method: 'POST' } }
+  })
+})
