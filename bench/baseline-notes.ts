@@ -44,7 +44,7 @@ export function registerNotes (app: FastifyInstance, sqlite: Database.Database, 
   const insertStamped = sqlite.prepare<[number, string], { id: number, timestamp: number }>('INSERT INTO sticky_notes (timestamp, text) VALUES (?, ?) RETURNING id, timestamp')
   const insertNow = sqlite.prepare<[string], { id: number, timestamp: number }>('INSERT INTO sticky_notes (text) VALUES (?) RETURNING id, timestamp')
   app.post('/api/sticky-notes/', { schema: { response: { 201: ItemEnvelope, 400: ErrorEnvelope, 401: ErrorEnvelope } } }, (request, reply) => {
-    if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Basic realm="Web API"').send(NOT_LOGGED_IN)
+    if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Bearer realm="example"').send(NOT_LOGGED_IN)
     const body = request.body
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply.code(400).send(MALFORMED_BODY)
     const fields: Record<string, string[]> = {}

@@ -60,12 +60,13 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
 
   const author = (origin: string, row: Row): Record<string, unknown> => {
     const href = `${origin}/api/authors/${row.id}/`
-    return { ...row, links: { self: { href, method: 'GET' }, update: { href, method: 'PUT' }, delete: { href, method: 'DELETE' } } }
+    // the avatar's key is served by the plugin at /uploads/<key>: the item carries its absolute URL
+    return { ...row, avatar: row.avatar === null ? null : `${origin}/uploads/${row.avatar}`, links: { self: { href, method: 'GET' }, update: { href, method: 'PUT' }, delete: { href, method: 'DELETE' } } }
   }
   const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 412: ErrorEnvelope }
 
   app.post('/api/authors/', { schema: { response: { 201: ItemEnvelope, ...errors } } }, async (request, reply) => {
-    if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Basic realm="Web API"').send(NOT_LOGGED_IN)
+    if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Bearer realm="example"').send(NOT_LOGGED_IN)
     const body = request.body
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply.code(400).send(MALFORMED_BODY)
     const valid = checkCreate.Check(body)
@@ -95,7 +96,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     // serial is a 32-bit integer: a larger id names no row (and must not reach the query)
     const row = Number.isSafeInteger(id) && id <= 2_147_483_647 ? await byId(id) : undefined
     if (row === undefined) return reply.code(404).send(DOES_NOT_EXIST)
-    if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Basic realm="Web API"').send(NOT_LOGGED_IN)
+    if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Bearer realm="example"').send(NOT_LOGGED_IN)
     const ifMatch = request.headers['if-match']
     if (ifMatch !== undefined) {
       const etag = etagOf(row)

@@ -32,6 +32,8 @@ if (databaseUrl !== undefined) {
   const seed = new pg.Client({ connectionString: databaseUrl })
   await seed.connect()
   await seed.query('INSERT INTO authors (name, title, birth_date) SELECT \'seed \' || i, \'MR\', \'1970-01-01\' FROM generate_series(1, $1::int) AS i ORDER BY i', [seedRows])
+  // one row with an avatar, for the parity check of its URL
+  await seed.query('UPDATE authors SET avatar = \'avatars/seed.png\' WHERE id = 3')
   await seed.query('ANALYZE authors')
   await seed.end()
 } else {
@@ -43,6 +45,8 @@ if (databaseUrl !== undefined) {
   const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
   seed.transaction(() => {
     for (let i = 1; i <= seedRows; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01')
+    // one row with an avatar, for the parity check of its URL
+    seed.prepare('UPDATE authors SET avatar = ? WHERE id = 3').run('avatars/seed.png')
   })()
   seed.close()
 }

@@ -172,6 +172,7 @@ async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Pr
     { method: 'PUT', path: '/api/authors/1/', body: { name: 'Parity Writer' } },
     { method: 'PUT', path: '/api/authors/2/', body: { name: 'Parity Changed', title: 'MS' } },
     { method: 'PUT', path: '/api/authors/2/', body: { birthDate: null } },
+    { method: 'PUT', path: '/api/authors/3/', body: { title: 'MS' } },
     { method: 'PUT', path: '/api/authors/999999/', body: { name: 'Ghost' } },
     ...(dialect === 'sqlite'
       ? [

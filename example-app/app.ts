@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import formResources from 'fastify-form-resources'
+import formResources, { localStorage, type FileStorage } from 'fastify-form-resources'
 import { openDatabase } from './db/index.ts'
 import { AuthorResource } from './resources/authors.ts'
 import { stickyNoteResource } from './resources/sticky-notes.ts'
@@ -22,11 +22,13 @@ export interface BuildAppOptions {
   dbTimeout?: number
   /** The key of keyed ETags, the same on every instance (the plugin's `etagSecret`). */
   etagSecret?: string
+  /** Where uploaded avatars go: the folder `./uploads` by default, served by the plugin at `/uploads/`; or any storage (`s3Storage({...})` for several instances). */
+  storage?: FileStorage
   fastify?: FastifyServerOptions
 }
 
-/** Builds the example app (never listens): opens the database (SQLite, or PostgreSQL at `databaseUrl`), applies migrations, registers the resources. */
-export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'demo', dbTimeout, etagSecret, fastify = {} }: BuildAppOptions = {}): Promise<FastifyInstance> {
+/** Builds the example app (never listens): opens the database (SQLite, or PostgreSQL at `databaseUrl`), applies migrations, registers the resources; uploads go to `storage`. */
+export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'demo', dbTimeout, etagSecret, storage = localStorage({ root: './uploads' }), fastify = {} }: BuildAppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify(fastify)
   const { db, schema, close } = await openDatabase({ dbFile, databaseUrl, log: app.log, dbTimeout })
   app.addHook('onClose', close)
@@ -38,7 +40,8 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
     done()
   })
   try {
-    await app.register(formResources, { db, prefix: '/api', resources: [new AuthorResource(schema), stickyNoteResource(schema)], dbTimeout, etagSecret })
+    // the demo signs in with a bearer token: its 401 says so, and a browser shows no Basic-auth password dialog
+    await app.register(formResources, { db, prefix: '/api', storage, authenticate: 'Bearer realm="example"', resources: [new AuthorResource(schema), stickyNoteResource(schema)], dbTimeout, etagSecret })
   } catch (error) {
     // the app never starts: its database is closed here, not by `close()`
     await close()

@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import type { ModelFormClass } from './form.ts'
+import type { SuccessUrl } from './html.ts'
+import type { FileStorage } from './storage.ts'
 import { FormResource, type HttpMethod, type ParseHook, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 
@@ -17,6 +19,8 @@ export interface ResourceDefinition<TTable extends Table, TNames extends string>
   maxResultsDefault?: number
   maxResultsCap?: number
   db?: unknown
+  storage?: FileStorage
+  successUrl?: SuccessUrl<InferSelectModel<TTable>>
   versionColumn?: Extract<keyof TTable['_']['columns'], string>
   hasAccessPermissions?: (request: FastifyRequest, instance: InferSelectModel<TTable>) => boolean | Promise<boolean>
   hasListAccessPermissions?: (request: FastifyRequest) => boolean | Promise<boolean>
@@ -36,8 +40,8 @@ export function defineResource<TTable extends Table, TNames extends string> (def
   }
   const names = [...Object.keys(definition.formClass.baseFields), ...Object.keys(definition.addFormClass?.baseFields ?? {})]
   checkFieldKeys(`resource "${definition.name}"`, 'parse', definition.parse, [...new Set(names)])
-  const { db, ...rest } = definition
-  const resource = new FormResource<TTable, TNames>({ db })
+  const { db, storage, ...rest } = definition
+  const resource = new FormResource<TTable, TNames>({ db, storage })
   Object.assign(resource, rest)
   return resource
 }

@@ -65,6 +65,8 @@ export interface FormMeta {
   readonly referenceList: ReadonlyArray<readonly [string, { table: Table, column: string }]>
   /** Unique sets whose columns are all in the form, with the message each gives and its code. */
   readonly uniqueChecks: ReadonlyArray<{ keys: readonly string[], field: string, message: string, code: 'unique' | 'uniqueTogether' }>
+  /** Saved fields of a file kind, in form order: their uploads are stored by the save, their keys written. */
+  readonly fileFields: readonly string[]
 }
 
 /** Checks the options and derives the fields; throws, naming the fix, on a mistake. */
@@ -116,8 +118,13 @@ export function buildMeta (model: Model, options: ModelFormOptions<Table, string
     const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]])
     return { keys, field: NON_FIELD_ERRORS, code: 'uniqueTogether' as const, message: formatMessage(template, { model_name: modelName, field_labels: textList(keys.map(modelLabel)) }) }
   })
+  const fileFields = saved.filter((key) => baseFields[key].spec.fromFiles === true)
+  for (const key of fileFields) {
+    const kind = columnField(model.table, info.columns[key]).kind
+    if (kind !== 'string') throw new codes.FFR_ERR_FILE_COLUMN(tableName, key, kind)
+  }
   const cleanHooks = names.filter((key) => typeof options.clean?.[key] === 'function').map((key) => [key, options.clean![key]!] as const)
-  return { model, info, options, baseFields, cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks }
+  return { model, info, options, baseFields, cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks, fileFields }
 }
 
 function deriveField (model: Model, info: TableInfo, options: ModelFormOptions<Table, string>, key: string): Field {

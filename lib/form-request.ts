@@ -11,6 +11,7 @@
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
 import { ModelForm, saveForm, type ModelFormClass, type SaveOptions } from './form.ts'
+import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
 import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys } from './setup-errors.ts'
@@ -59,6 +60,12 @@ export interface FormRequestPlan {
   /** The parse hooks of the form's fields, in form order. */
   readonly parseHooks: ReadonlyArray<readonly [string, (value: unknown, ctx: StepContext) => unknown]>
   readonly stages: ReadonlyArray<Stage<FormRequest>>
+  /** The form's file fields; a plan without them has no file stages. */
+  readonly fileFields: readonly string[]
+  /** Data keys bound besides the fields: each file field's `<name>-clear`. */
+  readonly extraKeys: readonly string[]
+  /** The same plan without its file stages, for a request that sends no file and names no file field; `undefined` when the plan has none. */
+  readonly withoutFiles?: FormRequestPlan
 }
 
 /** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data). */
@@ -74,6 +81,7 @@ export function bindData (state: FormRequest): void {
       if (initial !== undefined) formData[name] = initial
     }
   }
+  for (const key of state.plan.extraKeys) if (Object.hasOwn(data, key)) formData[key] = data[key]
   state.formData = formData
 }
 
@@ -136,6 +144,24 @@ function callSaveForm (state: FormRequest): MaybePromise<void> {
   return attempt(() => state.resource.saveForm(state.form!, { ...contextOf(state), saveKwargs: state.args.saveKwargs }), (row) => { state.saved = row }, (error) => refuse(state, error))
 }
 
+/** Store files: a valid form's uploads, in the resource's storage, before the row's transaction (lib/form-files.ts). */
+export function storeUploads (state: FormRequest): void | Promise<void> {
+  const form = state.form!
+  form.storage ??= state.resource.storage
+  return storeFiles(form)
+}
+
+/** A save stage of a plan with files: the files it stored deleted again when the save fails or is refused, the replaced ones once it committed. */
+function withFiles (saveStage: Stage<FormRequest>): Stage<FormRequest> {
+  return function saveWithFiles (state) {
+    return attempt(
+      () => saveStage(state),
+      () => state.saved === undefined ? discardStoredFiles(state.form!) : deleteReplacedFiles(state.form!),
+      (error) => then(discardStoredFiles(state.form!), () => { throw error })
+    ) as void | Promise<void>
+  }
+}
+
 /** Envelope: `[201 | 200, {<name>: row}]`, as the default `buildFormSuccessResponse` makes it. */
 export function envelope (state: FormRequest): void {
   state.result = [state.args.instance === undefined ? 201 : 200, { [state.resource.name]: state.saved as never }]
@@ -168,14 +194,30 @@ export function planFormRequest (resource: FormResource<any, any>, { create }: {
   const parse = resource.parse as Record<string, ((value: unknown, ctx: StepContext) => unknown) | undefined>
   const hooks = Object.keys(FormClass.baseFields).filter((name) => typeof parse[name] === 'function').map((name) => [name, parse[name]!] as const)
   const overrides = (step: 'createForm' | 'saveForm'): boolean => resource[step] !== FormResource.prototype[step]
-  const stages: Array<Stage<FormRequest>> = []
-  if (overrides('createForm')) stages.push(callCreateForm)
-  else stages.push(bindData, ...(hooks.length > 0 ? [parseHooks] : []), makeForm)
-  stages.push(clean)
-  if (overrides('saveForm')) stages.push(callSaveForm)
-  else stages.push(overrides('createForm') || FormClass.prototype.save !== ModelForm.prototype.save ? callFormSave : save)
-  stages.push(resource.buildFormSuccessResponse !== FormResource.prototype.buildFormSuccessResponse ? callBuildSuccess : envelope)
-  return { create, FormClass, parseHooks: hooks, stages }
+  const saveStage = overrides('saveForm') ? callSaveForm : overrides('createForm') || FormClass.prototype.save !== ModelForm.prototype.save ? callFormSave : save
+  const stagesOf = (files: boolean): Array<Stage<FormRequest>> => {
+    const stages: Array<Stage<FormRequest>> = []
+    if (overrides('createForm')) stages.push(callCreateForm)
+    else stages.push(bindData, ...(hooks.length > 0 ? [parseHooks] : []), makeForm)
+    stages.push(clean, ...(files ? [storeUploads, withFiles(saveStage)] : [saveStage]))
+    stages.push(resource.buildFormSuccessResponse !== FormResource.prototype.buildFormSuccessResponse ? callBuildSuccess : envelope)
+    return stages
+  }
+  const { fileFields } = FormClass.meta
+  const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [] }
+  if (fileFields.length === 0) return { ...plain, stages: stagesOf(false) }
+  const extraKeys = fileFields.map((name) => `${name}-clear`)
+  return { ...plain, fileFields, extraKeys, stages: stagesOf(true), withoutFiles: { ...plain, stages: stagesOf(false) } }
+}
+
+/** The plan for one request: a plan's `withoutFiles` when the request sends no file and its data names no file field (nor its `-clear`). */
+export function planFor (plan: FormRequestPlan, args: HandleFormRequestArgs<any>): FormRequestPlan {
+  const lean = plan.withoutFiles
+  if (lean === undefined || args.files !== undefined) return plan
+  const { data } = args
+  for (const name of plan.fileFields) if (Object.hasOwn(data, name)) return plan
+  for (const key of plan.extraKeys) if (Object.hasOwn(data, key)) return plan
+  return lean
 }
 
 /** The request and the call's extra keys (every key but the ones `handleFormRequest` takes itself): made once, when a step needs it. */

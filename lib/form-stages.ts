@@ -9,20 +9,26 @@ import { NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError } from './errors.
 import type { FormMeta } from './form-options.ts'
 import type { ModelForm, SaveOptions } from './form.ts'
 import { attempt, eachInTurn, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
+import type { FieldSource } from './fields/index.ts'
 import type { Row, WriteOp } from './db/index.ts'
 
 /** A stage of a form's cleaning: works on the form, files errors on it. */
 export type FormStage = Stage<ModelForm<any>>
 
-/** Clean fields: each field's `clean` (Django's `to_python`, `validate`, validators); a field with an error filed already (a parse hook's) is left as it is. */
+/**
+ * Clean fields: each field's `clean` (Django's `to_python`, `validate`, validators) of the value
+ * its kind reads (`data[name]`, or a file kind's upload and clear flag); a field with an error
+ * filed already (a parse hook's) is left as it is.
+ */
 export function cleanFields (form: ModelForm<any>): void {
-  const { fields, data, files, errors } = form
+  const { fields, data, errors } = form
   const cleaned = form.cleanedData as Row
   for (const name in fields) {
     if (name in errors) continue
     const field = fields[name]
+    const { valueFrom } = field.spec
     try {
-      cleaned[name] = field.clean(field.spec.fromFiles === true ? files[name] : data[name])
+      cleaned[name] = field.clean(valueFrom === undefined ? data[name] : valueFrom(name, form as FieldSource))
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       form.addError(name, error)

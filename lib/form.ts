@@ -2,10 +2,12 @@ import type { InferInsertModel, InferSelectModel, Table } from 'drizzle-orm'
 import { mergeErrors, NON_FIELD_ERRORS, ValidationError, type ErrorDict } from './errors.ts'
 import type { Field } from './fields/index.ts'
 import { buildMeta, type ColumnKey, type DeclaredFields, type FormMeta, type ModelFormOptions } from './form-options.ts'
+import { hasFileChanges, withoutUploads, writeWithFiles, type FileChanges } from './form-files.ts'
 import { checkUnique, cleanStages, planWrite, valuesToSave, writeForm, type FormStage } from './form-stages.ts'
 import { promised, runStages, then, type MaybePromise } from './maybe.ts'
 import { toModel, type Model } from './model.ts'
 import { codes } from './setup-errors.ts'
+import type { FileStorage } from './storage.ts'
 import { createAdapter, type Adapter, type Precondition, type Row } from './db/index.ts'
 
 export type { ModelFormOptions, ColumnKey, CleanedValue, DeclaredFields } from './form-options.ts'
@@ -16,14 +18,17 @@ export interface FormArgs<TTable extends Table = Table> {
   db?: unknown
   /** The bound data; a form without it is unbound and never valid. */
   data?: Record<string, unknown>
+  /** Uploaded files by field name (`UploadedFile`s, as the plugin's multipart parsing makes them or `uploadedFile()` does). */
   files?: Record<string, unknown>
+  /** Where the save stores uploads: the plugin's `storage` for a form made by a resource; local disk at `./uploads` when none is given. */
+  storage?: FileStorage
   /** The row being edited; `save()` then updates it. */
   instance?: InferSelectModel<TTable>
   initial?: Partial<Record<string, unknown>>
   [extra: string]: unknown
 }
 
-/** `save()` options: `commit: false` returns the unsaved row and writes nothing. */
+/** `save()` options: `commit: false` returns the unsaved row and writes nothing (and stores no file: a file field keeps the row's key). */
 export interface SaveOptions {
   commit?: boolean
   /** Update or nothing: the row must still satisfy this when it is written (an `If-Match`), else `PreconditionFailedError`. */
@@ -64,6 +69,10 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
   cleanedData: Partial<InferInsertModel<TTable>> = {}
   /** Whether the form is valid, once validation has run (or a promise of it while it runs). */
   validated?: MaybePromise<boolean>
+  /** Where `save()` stores uploads (see `FormArgs.storage`). */
+  storage?: FileStorage
+  /** What the save did with files (lib/form-files.ts); `undefined` until it stores them. */
+  fileChanges?: FileChanges
   private readonly db: unknown
   private readonly stages: readonly FormStage[]
   private cachedAdapter?: Adapter
@@ -79,6 +88,7 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
     this.files = args.files ?? {}
     if (args.instance !== undefined) this.instance = args.instance
     this.initial = args.initial ?? {}
+    if (args.storage !== undefined) this.storage = args.storage
     this.fields = { ...this.meta.baseFields } as Record<TNames, Field>
   }
 
@@ -129,7 +139,8 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
 
   /**
    * Inserts the row, or updates the instance's row in the form's columns only, in one
-   * transaction. Resolves the row as stored. Rejects with `ValidationError` (and files it in
+   * transaction; first stores the uploads of file fields (deleted again if the write fails;
+   * the files replaced by `deleteReplaced` fields deleted after it). Resolves the row as stored. Rejects with `ValidationError` (and files it in
    * `errors`) when the database refuses a value, such as a concurrent duplicate;
    * `ObjectDoesNotExist` when the instance's row is gone; `PreconditionFailedError` when a
    * `precondition` no longer holds; `FFR_ERR_FORM_INVALID_SAVE` for an invalid form.
@@ -146,9 +157,9 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
 export function saveForm (form: ModelForm<any>, options: SaveOptions = {}): MaybePromise<Row> {
   return then(form.validate(), (valid) => {
     if (!valid) throw new codes.FFR_ERR_FORM_INVALID_SAVE(form.meta.model.verboseName, form.instance === undefined)
-    const values = valuesToSave(form)
-    if (options.commit === false) return { ...form.instance, ...values }
-    return writeForm(form, planWrite(form, values, options))
+    if (options.commit === false) return { ...form.instance, ...withoutUploads(form, valuesToSave(form)) }
+    if (form.meta.fileFields.length > 0 && (form.fileChanges !== undefined || hasFileChanges(form))) return writeWithFiles(form, options)
+    return writeForm(form, planWrite(form, valuesToSave(form), options))
   })
 }
 

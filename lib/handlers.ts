@@ -5,11 +5,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import {
-  DOES_NOT_EXIST, ITEM_IN_USE, MALFORMED_BODY, METHOD_NOT_ALLOWED, NOT_LOGGED_IN, ObjectDoesNotExist,
+  DOES_NOT_EXIST, ITEM_IN_USE, MALFORMED_BODY, METHOD_NOT_ALLOWED, ObjectDoesNotExist,
   PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
 } from './errors.ts'
 import type { FormResult } from './form-request.ts'
+import { seeOther, wantsHtml } from './html.ts'
 import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
+import { uploadsOf } from './multipart.ts'
 import type { Method, ResourceRoute } from './routes.ts'
 import { absoluteUrl, etagMatches, onlyList, pageOf, sendError, success, trimItem, type Link } from './responses.ts'
 import type { Precondition, Row } from './db/index.ts'
@@ -29,9 +31,9 @@ function configOf (request: FastifyRequest): RouteConfig {
   return request.routeOptions.config as unknown as RouteConfig
 }
 
-/** 401 with `WWW-Authenticate` when the request has no user, else 403, as djblets does. */
+/** 401 with the plugin's `WWW-Authenticate` (djblets' by default) when the request has no user, else 403, as djblets does. */
 function sendPermissionError (request: FastifyRequest, reply: FastifyReply): void {
-  sendError(reply, (request as { user?: unknown }).user == null ? NOT_LOGGED_IN : PERMISSION_DENIED)
+  sendError(reply, (request as { user?: unknown }).user == null ? configOf(request).ffr.notLoggedIn : PERMISSION_DENIED)
 }
 
 /** Goes on with `next` when the permission check says yes, else answers 401 or 403. */
@@ -60,12 +62,23 @@ function itemPath (route: ResourceRoute, row: Row): string {
   return `${route.listPath}${String(row[route.info.primaryKey])}/`
 }
 
-/** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields`, with its links. `href`: its absolute URL, when known. */
+/** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields`, with its links and file keys as absolute URLs. `href`: its absolute URL, when known. */
 function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row))): MaybePromise<Record<string, unknown>> {
   return then(route.resource.serializeObject(row, { request }), (out) => {
     const query = request.query as Record<string, unknown>
-    return trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
+    const item = trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
+    for (const column of route.fileColumns) {
+      const key = item[column]
+      if (typeof key === 'string' && key !== '') item[column] = fileUrl(route, request, key)
+    }
+    return item
   })
+}
+
+/** A stored file's absolute URL: the storage's, made absolute on this request's host when it is a path. */
+function fileUrl (route: ResourceRoute, request: FastifyRequest, key: string): string {
+  const url = route.fileUrl(key)
+  return url.startsWith('/') ? absoluteUrl(request, url) : url
 }
 
 /** Loads the URL's row, answering 404 (before any permission check) when there is none. */
@@ -119,6 +132,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   }
   const { name } = route.resource
   const row = (payload as Record<string, Row>)[name]
+  if (wantsHtml(request)) return seeOther(reply, request, route.resource.successUrl, row, status === 201 ? 'create' : 'update', absoluteUrl(request, itemPath(route, row)))
   if (status === 201) {
     const href = absoluteUrl(request, itemPath(route, row))
     return then(serialize(route, request, row, href), (item) => { reply.code(201).header('Location', href).send(success(name, item)) })
@@ -151,8 +165,10 @@ export function createItem (request: FastifyRequest, reply: FastifyReply): Done 
   const route = configOf(request).ffr
   const data = readBody(request, reply)
   if (data === undefined) return
+  // `_method` tunnels to an item URL only
+  if (Object.hasOwn(data, '_method')) return methodNotAllowed(request, reply)
   return permitted(request, reply, route.resource.hasModifyPermissions(request), () =>
-    then(route.formRequest({ request, data }), (result) => sendFormResult(route, request, reply, result))) as Done
+    then(route.formRequest({ request, data, files: uploadsOf(request) }), (result) => sendFormResult(route, request, reply, result))) as Done
 }
 
 /** `GET <item>`: the item with its `ETag`; 304 for an `If-None-Match` that lists it. */
@@ -188,7 +204,7 @@ export function updateItem (request: FastifyRequest, reply: FastifyReply): Done 
       }
       const precondition = expectation(route, request)
       return attempt(
-        () => route.formRequest({ request, data: fields, instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }),
+        () => route.formRequest({ request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }),
         (result) => sendFormResult(route, request, reply, result),
         (error) => writeFailed(route, reply, error)
       )
@@ -207,6 +223,7 @@ export function deleteItem (request: FastifyRequest, reply: FastifyReply): Done 
       return attempt(() => adapter.write([{ op: 'delete', table, key: row[info.primaryKey], expect: expectation(route, request) }]), ([deleted]) => {
         // deleted by someone else since it was read
         if (deleted === undefined) sendError(reply, DOES_NOT_EXIST)
+        else if (wantsHtml(request)) seeOther(reply, request, resource.successUrl, row, 'delete', absoluteUrl(request, route.listPath))
         else reply.code(204).send()
       }, (error) => {
         if (error instanceof PreconditionFailedError) return sendStale(route, reply, error.current)

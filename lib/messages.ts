@@ -9,6 +9,7 @@ export type MessageKey =
   | 'required' | 'invalid' | 'invalidChoice' | 'maxLength' | 'minLength' | 'maxValue' | 'minValue'
   | 'maxDigits' | 'maxDecimalPlaces' | 'maxWholeDigits' | 'unique' | 'uniqueTogether'
   | 'invalidPkValue' | 'invalidList' | 'nullCharactersNotAllowed' | 'itemInvalid' | 'maxDepth'
+  | 'empty' | 'contradiction' | 'invalidImage' | 'invalidExtension' | 'maxSize'
 
 /** Messages by key; a field, a form or a model may give its own for any key. */
 export type ErrorMessages = Partial<Record<MessageKey, string>>

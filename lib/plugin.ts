@@ -1,12 +1,17 @@
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { parse as parseQuery } from 'node:querystring'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import formbody from '@fastify/formbody'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { parseJson } from './body.ts'
-import { DOES_NOT_EXIST, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, SERVICE_UNAVAILABLE, UNSUPPORTED_MEDIA_TYPE } from './errors.ts'
+import { DOES_NOT_EXIST, MALFORMED_BODY, NOT_LOGGED_IN, REQUEST_TOO_LARGE, SERVER_ERROR, SERVICE_UNAVAILABLE, UNSUPPORTED_MEDIA_TYPE, WebAPIError } from './errors.ts'
+import { registerFileRoute } from './file-route.ts'
+import { markRepeated } from './form-values.ts'
+import { multipartLimits, registerMultipart, type MultipartOptions } from './multipart.ts'
 import { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
-import { registerResourceRoutes } from './routes.ts'
+import { registerMultipartTwins, registerResourceRoutes, type RouteSettings } from './routes.ts'
 import { codes } from './setup-errors.ts'
+import { localStorage, type FileStorage, type LocalStorage } from './storage.ts'
 import { createAdapter, DEFAULT_DB_TIMEOUT, describe, unavailableError } from './db/index.ts'
 
 /** Options of the plugin. */
@@ -17,7 +22,7 @@ export interface FormResourcesOptions {
   resources: ReadonlyArray<FormResource<any>>
   /** URL prefix of every resource, such as `/api`. */
   prefix?: string
-  /** Largest request body in bytes for the plugin's routes; defaults to the app's `bodyLimit`. */
+  /** Largest request body in bytes for the plugin's routes (JSON and URL-encoded); defaults to the app's `bodyLimit`. Multipart bodies have `multipart`'s limits. */
   bodyLimit?: number
   /**
    * How long each database call on a request path may take, in milliseconds (default 5000):
@@ -31,6 +36,18 @@ export interface FormResourcesOptions {
    * each process makes a random one (and warns), so instances give different ETags.
    */
   etagSecret?: string | Buffer
+  /**
+   * Where file fields store uploads (Django's `DEFAULT_FILE_STORAGE`): `localStorage()` (files
+   * under `./uploads`, served at `/uploads/`) by default; `s3Storage({...})` for an app on
+   * several machines; or any `FileStorage`. A resource's own `storage` wins.
+   */
+  storage?: FileStorage
+  /** Serve a local-disk `storage` at its `urlPrefix` (`GET /uploads/<key>`); default `true`. Turn it off to serve the folder another way (a reverse proxy). */
+  serveFiles?: boolean
+  /** Limits of `multipart/form-data` bodies (file size, files, parts, field size) and the temporary folder; see `MultipartOptions`. */
+  multipart?: MultipartOptions
+  /** The `WWW-Authenticate` of a 401: djblets' `Basic realm="Web API"` by default; `false` sends none, so a browser shows no password dialog. */
+  authenticate?: string | false
 }
 
 /** The `app.formResources` decorator: the registered resources and their URLs. */
@@ -67,12 +84,58 @@ function checkOptions (options: FormResourcesOptions): void {
     for (const form of [resource.formClass, resource.addFormClass]) {
       if (form !== undefined && form.meta.info.table !== resource.table) throw new codes.FFR_ERR_RESOURCE_FORM_TABLE(resource.name)
     }
+    if (resource.successUrl !== undefined && typeof resource.successUrl !== 'string' && typeof resource.successUrl !== 'function') throw new codes.FFR_ERR_SUCCESS_URL(resource.name)
     if (names.has(resource.urlName)) throw new codes.FFR_ERR_RESOURCE_URL_TAKEN(resource.urlName)
     if (names.has(`name:${resource.name}`)) throw new codes.FFR_ERR_RESOURCE_NAME_TAKEN(resource.name)
     names.add(resource.urlName).add(`name:${resource.name}`)
     describe(resource.table)
     checkVersionColumn(resource)
   }
+  for (const storage of [options.storage, ...options.resources.map((resource) => resource.storage)]) {
+    if (storage !== undefined && !isStorage(storage)) throw new codes.FFR_ERR_STORAGE()
+  }
+  if (options.authenticate !== undefined && options.authenticate !== false && (typeof options.authenticate !== 'string' || options.authenticate === '')) throw new codes.FFR_ERR_AUTHENTICATE()
+}
+
+function isStorage (value: unknown): value is FileStorage {
+  const storage = value as Partial<FileStorage> | null
+  return typeof storage === 'object' && storage !== null && typeof storage.put === 'function' && typeof storage.delete === 'function' && typeof storage.exists === 'function' && typeof storage.url === 'function'
+}
+
+function isLocal (storage: FileStorage): storage is LocalStorage {
+  const local = storage as Partial<LocalStorage>
+  return typeof local.urlPrefix === 'string' && typeof local.root === 'string' && typeof local.disk?.getMetaData === 'function'
+}
+
+/** The storage the plugin hands its resources: the app's, with a failed delete (of a replaced or orphaned file) logged rather than failing the request. */
+function loggedStorage (storage: FileStorage, log: FastifyBaseLogger): FileStorage {
+  return {
+    put: (key, sourcePath, options) => storage.put(key, sourcePath, options),
+    delete: (key) => storage.delete(key).catch((error: unknown) => { log.warn({ err: error, key }, 'fastify-form-resources: a stored file could not be deleted') }),
+    exists: (key) => storage.exists(key),
+    url: (key) => storage.url(key)
+  }
+}
+
+/** The folders served per server and URL: a second registration with the same local storage serves it once. */
+const servedFolders = new WeakMap<object, Map<string, string>>()
+
+/** Whether to serve `root` at `url` now: not when it is served there already; throws `FFR_ERR_STORAGE_URL_TAKEN` when another folder is. */
+function serveOnce (app: FastifyInstance, url: string, root: string): boolean {
+  let served = servedFolders.get(app.server)
+  if (served === undefined) servedFolders.set(app.server, served = new Map())
+  const taken = served.get(url)
+  if (taken === root) return false
+  if (taken !== undefined) throw new codes.FFR_ERR_STORAGE_URL_TAKEN(url)
+  served.set(url, root)
+  return true
+}
+
+/** The 401 of the `authenticate` option: djblets' by default, another challenge, or none. */
+function notLoggedIn (authenticate: string | false | undefined): WebAPIError {
+  if (authenticate === undefined) return NOT_LOGGED_IN
+  const { code, msg, httpStatus, errorType } = NOT_LOGGED_IN
+  return new WebAPIError(code, msg, httpStatus, errorType, authenticate === false ? {} : { 'WWW-Authenticate': authenticate })
 }
 
 /** The longest delay a Node timer takes (2³¹ − 1 ms). */
@@ -103,7 +166,7 @@ function handleError (error: FastifyError, request: FastifyRequest, reply: Fasti
   }
   switch (error.code) {
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return sendError(reply, UNSUPPORTED_MEDIA_TYPE.with({ detail: `${request.headers['content-type'] ?? 'A body without a Content-Type'} is not accepted; send application/json or application/x-www-form-urlencoded.` }))
+      return sendError(reply, UNSUPPORTED_MEDIA_TYPE.with({ detail: `${request.headers['content-type'] ?? 'A body without a Content-Type'} is not accepted; send application/json, application/x-www-form-urlencoded or multipart/form-data.` }))
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return sendError(reply, REQUEST_TOO_LARGE.with({ detail: `The limit is ${request.routeOptions.bodyLimit} bytes.` }))
   }
@@ -144,17 +207,33 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
     }
   } satisfies FormResourcesDecorator)
 
+  const limits = multipartLimits(options.multipart)
+  const storage = options.storage ?? localStorage()
+  const shared = loggedStorage(storage, app.log)
+  // a local disk the plugin serves is served under this context's prefix, and its URLs with it
+  const served = isLocal(storage) && options.serveFiles !== false
+  const servedBase = served ? app.prefix.replace(/\/+$/, '') : ''
+  for (const resource of options.resources) resource.storage ??= shared
+  const settings: RouteSettings = {
+    notLoggedIn: notLoggedIn(options.authenticate),
+    fileUrl: (resource, key) => resource.storage === shared ? servedBase + storage.url(key) : resource.storage!.url(key),
+    etagSecret: options.etagSecret
+  }
+  if (served && isLocal(storage) && serveOnce(app, servedBase + storage.urlPrefix, storage.root)) await app.register(async (files) => { registerFileRoute(files, storage) })
+
   await app.register(async (child) => {
     // bodies are validated by the forms; route schemas are for documentation and serialization
     child.setValidatorCompiler(() => () => true)
     child.removeContentTypeParser(['text/plain', 'application/json'])
     child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson)
-    await child.register(formbody)
+    // a field sent twice is a FormList: a boolean takes its last value (an HTML checkbox's hidden `false`)
+    await child.register(formbody, { parser: (body) => markRepeated(parseQuery(body, '&', '=', { maxKeys: 0 })) })
     child.setErrorHandler(handleError)
     if (prefix !== '') child.setNotFoundHandler((_request, reply) => sendError(reply, DOES_NOT_EXIST))
     if (options.bodyLimit !== undefined) {
       child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })
     }
-    for (const resource of options.resources) registerResourceRoutes(child, resource, { etagSecret: options.etagSecret })
+    const writes = options.resources.map((resource) => registerResourceRoutes(child, resource, settings))
+    await registerMultipart(child, limits, (context) => { for (const routes of writes) registerMultipartTwins(context, routes) })
   }, { prefix })
 }

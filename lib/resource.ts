@@ -6,7 +6,9 @@ import {
   bindData, makeForm, parseError, parseHooks, planOf, runFormRequest, startRequest,
   type CreateFormArgs, type FormResult, type HandleFormRequestArgs
 } from './form-request.ts'
+import type { SuccessUrl } from './html.ts'
 import { promised, runStages } from './maybe.ts'
+import type { FileStorage } from './storage.ts'
 import { codes } from './setup-errors.ts'
 import { createAdapter, describe, type Adapter } from './db/index.ts'
 
@@ -51,9 +53,18 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
   db?: unknown
   /** A column the database adds 1 to on every update (optimistic concurrency); never in the form. */
   versionColumn?: string
+  /** Where its forms store uploads: from the constructor, or the plugin's `storage` when registered. */
+  storage?: FileStorage
+  /**
+   * Where a successful write from a plain HTML form is sent (`303 See Other`, as Django's
+   * `FormView.success_url`): a URL with `{column}` placeholders (`'/authors/{id}/'`), or a
+   * function of the row; default the item's URL (the list's after a delete).
+   */
+  successUrl?: SuccessUrl<InferSelectModel<TTable>>
 
-  constructor ({ db }: { db?: unknown } = {}) {
+  constructor ({ db, storage }: { db?: unknown, storage?: FileStorage } = {}) {
     if (db !== undefined) this.db = db
+    if (storage !== undefined) this.storage = storage
   }
 
   get listKey (): string { return this.pluralName ?? `${this.name}s` }

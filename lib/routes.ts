@@ -2,14 +2,16 @@
  * A resource's routes: what is worked out once when they are registered (its plans, links,
  * paths, schemas), kept in each route's `config`, where the handlers of lib/handlers.ts find it.
  */
-import type { FastifyInstance, RouteShorthandOptions } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
+import type { WebAPIError } from './errors.ts'
 import { fieldOf, type Field } from './fields/index.ts'
-import { registerPlans, runFormRequest, type FormRequestPlan, type FormResult, type HandleFormRequestArgs } from './form-request.ts'
+import { planFor, registerPlans, runFormRequest, type FormRequestPlan, type FormResult, type HandleFormRequestArgs } from './form-request.ts'
 import { createItem, deleteItem, listItems, methodNotAllowed, readItem, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
 import type { MaybePromise } from './maybe.ts'
 import { FormResource, type HttpMethod } from './resource.ts'
+import { MULTIPART_CONSTRAINT } from './multipart.ts'
 import { ErrorEnvelope, etagKey, etagOf, itemEnvelope, listEnvelope } from './responses.ts'
 import { bodySchema, itemSchema } from './schemas.ts'
 import { columnField, describe, type Adapter, type Row, type TableInfo } from './db/index.ts'
@@ -19,6 +21,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 const LIST_METHODS: readonly Method[] = ['GET', 'POST']
 const ITEM_METHODS: readonly Method[] = ['GET', 'PUT', 'PATCH', 'DELETE']
+const seeOther = Type.Null({ description: 'See Other: the item\'s page or the resource\'s successUrl, for a request that asks for HTML' })
 const errorResponses = { 400: ErrorEnvelope, 401: ErrorEnvelope, 403: ErrorEnvelope, 404: ErrorEnvelope, 405: ErrorEnvelope, 409: ErrorEnvelope, 412: ErrorEnvelope, 413: ErrorEnvelope, 415: ErrorEnvelope, 503: ErrorEnvelope }
 
 /** What a resource's handlers need, worked out once at registration. */
@@ -42,10 +45,20 @@ export interface ResourceRoute {
   formRequest (args: HandleFormRequestArgs<any>): MaybePromise<FormResult<any>>
   /** The row's ETag, keyed when the resource may hide columns (see `etagOf`). */
   etag (row: Row): string
+  /** The 401 of a request without a user, with the plugin's `WWW-Authenticate` (or none). */
+  readonly notLoggedIn: WebAPIError
+  /** Columns holding a stored file's key, serialized as the file's URL. */
+  readonly fileColumns: readonly string[]
+  /** The URL of a stored file: absolute, or a path on the request's host. */
+  fileUrl (key: string): string
 }
 
-/** What the plugin's options tell the routes. */
-export interface RouteOptions {
+/** What the plugin settles for every resource's routes. */
+export interface RouteSettings {
+  readonly notLoggedIn: WebAPIError
+  /** The URL of a stored file of the resource (its storage's, under the path the plugin serves it at). */
+  readonly fileUrl: (resource: FormResource<any, any>, key: string) => string
+  /** The key of keyed ETags (the plugin's `etagSecret`). */
   readonly etagSecret?: string | Buffer
 }
 
@@ -60,7 +73,7 @@ function allows (resource: FormResource<any, any>, method: Method): boolean {
  * `serializeObject` may hide columns, so its ETags are keyed with `etagSecret`, or with a random
  * key of this process (and a warning: instances would then disagree).
  */
-function etagFunction (app: FastifyInstance, resource: FormResource<Table, any>, { etagSecret }: RouteOptions): (row: Row) => string {
+function etagFunction (app: FastifyInstance, resource: FormResource<Table, any>, { etagSecret }: RouteSettings): (row: Row) => string {
   if (resource.serializeObject === FormResource.prototype.serializeObject) return (row) => etagOf(row)
   if (etagSecret === undefined) {
     app.log.warn(`fastify-form-resources: resource "${resource.name}" overrides serializeObject, so its ETags are keyed with a secret; no etagSecret is set, so this process made a random one: set the same etagSecret on every instance, or their ETags will differ and If-Match will fail across them.`)
@@ -69,8 +82,19 @@ function etagFunction (app: FastifyInstance, resource: FormResource<Table, any>,
   return (row) => etagOf(row, key)
 }
 
+/** The columns of a resource's table that hold file keys: its forms' file fields and columns its model gives a file field. */
+function fileColumnsOf (resource: FormResource<Table, any>, info: TableInfo): string[] {
+  const columns = new Set<string>()
+  for (const form of [resource.formClass, resource.addFormClass]) {
+    if (form === undefined) continue
+    for (const name of form.meta.fileFields) columns.add(name)
+    for (const [name, described] of Object.entries(form.meta.model.fields)) if (described?.formField?.spec.fromFiles === true && name in info.columns) columns.add(name)
+  }
+  return [...columns]
+}
+
 /** Plans a resource's requests and works out what its handlers need. */
-function routeData (app: FastifyInstance, resource: FormResource<Table, any>, options: RouteOptions): ResourceRoute {
+function routeData (app: FastifyInstance, resource: FormResource<Table, any>, settings: RouteSettings): ResourceRoute {
   const { table } = resource
   const info = describe(table)
   const adapter = resource.adapter
@@ -90,14 +114,20 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, op
     canDelete: allows(resource, 'DELETE'),
     allows: (method) => allows(resource, method),
     load: customLoad ? (id) => resource.getObject(id) as Promise<Row | undefined> : (id) => adapter.get(table, id),
-    formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, plan(args), args),
-    etag: etagFunction(app, resource, options)
+    formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, planFor(plan(args), args), args),
+    etag: etagFunction(app, resource, settings),
+    notLoggedIn: settings.notLoggedIn,
+    fileColumns: fileColumnsOf(resource, info),
+    fileUrl: (key) => settings.fileUrl(resource, key)
   }
 }
 
-/** Registers the list and item routes of one resource on `app` (the plugin's own context). */
-export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>, options: RouteOptions = {}): void {
-  const route = routeData(app, resource, options)
+/**
+ * Registers the list and item routes of one resource on `app` (the plugin's own context).
+ * Returns the write routes (POST, PUT, PATCH) for `registerMultipartTwins`.
+ */
+export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>, settings: RouteSettings): RouteOptions[] {
+  const route = routeData(app, resource, settings)
   const { name, listKey } = resource
   const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject })
   const tags = [listKey]
@@ -105,11 +135,11 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
   const schemas: Record<string, RouteShorthandOptions['schema']> = {
     'list GET': { querystring: Type.Object({ start: Type.Optional(Type.Integer({ minimum: 0 })), 'max-results': Type.Optional(Type.Integer({ minimum: 1, maximum: resource.maxResultsCap })), ...onlyQuery }), response: { 200: listEnvelope(listKey, item), ...errorResponses } },
-    'list POST': { body: bodySchema(resource.addFormClass?.baseFields ?? resource.formClass.baseFields, false), response: { 201: itemEnvelope(name, item), ...errorResponses } },
+    'list POST': { body: bodySchema(resource.addFormClass?.baseFields ?? resource.formClass.baseFields, false), response: { 201: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
     'item GET': { params, querystring: Type.Object(onlyQuery), response: { 200: itemEnvelope(name, item), ...errorResponses } },
-    'item PUT': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), ...errorResponses } },
-    'item PATCH': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), ...errorResponses } },
-    'item DELETE': { params, response: { 204: Type.Null({ description: 'Deleted: an empty body' }), ...errorResponses } }
+    'item PUT': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
+    'item PATCH': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
+    'item DELETE': { params, response: { 204: Type.Null({ description: 'Deleted: an empty body' }), 303: seeOther, ...errorResponses } }
   }
   const handlers: Record<string, (typeof listItems) | undefined> = {
     'list GET': listItems,
@@ -121,19 +151,40 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     // an HTML form can only GET or POST: `_method` in its fields says what it means
     'item POST': tunnelItem
   }
+  const writes: RouteOptions[] = []
   for (const [kind, url, methods] of [['list', `/${resource.urlName}/`, LIST_METHODS], ['item', `/${resource.urlName}/:id/`, ITEM_METHODS]] as const) {
     const config: RouteConfig & object = { ffr: route, allow: methods.filter((m) => allows(resource, m)).join(', ') }
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       const key = `${kind} ${method}`
       const handler = handlers[key]
       const open = handler !== undefined && (allows(resource, method) || key === 'item POST')
-      app.route({
+      const options: RouteOptions = {
         method,
         url,
         config: config as object,
         schema: open && schemas[key] !== undefined ? { tags, ...schemas[key] } : { hide: true } as object,
-        handler: open ? handler : methodNotAllowed
-      })
+        handler: open ? answered(handler) : methodNotAllowed
+      }
+      app.route(options)
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
   }
+  return writes
+}
+
+/**
+ * A handler whose later answer resolves to the reply (Fastify then waits for the response), so
+ * that an asynchronous `onSend` hook (the multipart context's, or the app's) does not let
+ * Fastify take the handler's settled promise for one that never answered and send again.
+ */
+function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>) {
+  return function answer (request: FastifyRequest, reply: FastifyReply): void | Promise<FastifyReply> {
+    const done = handler(request, reply)
+    return done === undefined ? undefined : done.then(() => reply)
+  }
+}
+
+/** Registers the multipart twin of each write route in the multipart context (lib/multipart.ts): the same handler and data, chosen for `multipart/form-data` bodies, hidden from the API's documentation. */
+export function registerMultipartTwins (app: FastifyInstance, writes: readonly RouteOptions[]): void {
+  for (const options of writes) app.route({ ...options, constraints: MULTIPART_CONSTRAINT, schema: { ...options.schema, hide: true } as object })
 }

@@ -84,6 +84,20 @@ export const codes = {
     `fastify-form-resources: table ${q(table)} needs a single-column primary key.`),
   FFR_ERR_COLUMN_NO_FIELD: createError('FFR_ERR_COLUMN_NO_FIELD', (column: string, type: string) =>
     `fastify-form-resources: no form field for column ${q(column)} of type ${type}; give one in the form's \`declared\` or in defineModel's \`formField\`, or leave the column out.`),
+  FFR_ERR_UPLOAD_TO: createError('FFR_ERR_UPLOAD_TO', (uploadTo: string, reason: string) =>
+    `fields.file/fields.image: uploadTo ${q(uploadTo)} is refused: ${reason}.`),
+  FFR_ERR_FILE_COLUMN: createError('FFR_ERR_FILE_COLUMN', (table: string, key: string, type: string) =>
+    `modelForm(${table}): the file field ${q(key)} needs a text column to store the file's key in; its column is ${type}.`),
+  FFR_ERR_STORAGE: createError('FFR_ERR_STORAGE', () =>
+    'fastify-form-resources: `storage` must be a FileStorage (put, delete, exists, url), such as localStorage({ root: \'./uploads\' }) or s3Storage({ bucket, region }).', TypeError),
+  FFR_ERR_STORAGE_URL_TAKEN: createError('FFR_ERR_STORAGE_URL_TAKEN', (url: string) =>
+    `fastify-form-resources: another local storage folder is already served at "${url}"; give this one another urlPrefix, or serveFiles: false.`),
+  FFR_ERR_MULTIPART_LIMIT: createError('FFR_ERR_MULTIPART_LIMIT', (name: string) =>
+    `fastify-form-resources: multipart.${name} must be a positive whole number (bytes or a count), such as multipart: { fileSize: 10485760 }.`, TypeError),
+  FFR_ERR_AUTHENTICATE: createError('FFR_ERR_AUTHENTICATE', () =>
+    'fastify-form-resources: `authenticate` must be the 401\'s WWW-Authenticate value (a string such as \'Bearer realm="api"\') or false for none.', TypeError),
+  FFR_ERR_SUCCESS_URL: createError('FFR_ERR_SUCCESS_URL', (resource: string) =>
+    `fastify-form-resources: resource ${q(resource)} has a \`successUrl\` that is neither a string (such as '/authors/{id}/') nor a function of the saved row.`, TypeError),
   FFR_ERR_SQLITE_ASYNC: createError('FFR_ERR_SQLITE_ASYNC', () =>
     'fastify-form-resources: the SQLite adapter needs a synchronous driver (better-sqlite3); got an asynchronous one.')
 }

@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto'
-
 /** Where uploads go: a folder such as `'avatars/'`, or a function of the client's file name giving one. */
 export type UploadTo = string | ((filename: string) => string)
 
@@ -25,7 +23,15 @@ const MAX_EXTENSION = 16
 export function uniqueKey (uploadTo: UploadTo, filename: string): string {
   const folder = folderOf(typeof uploadTo === 'function' ? uploadTo(filename) : uploadTo)
   const { stem, extension } = safeName(filename)
-  return `${folder}${stem}-${randomBytes(8).toString('hex')}${extension}`
+  return `${folder}${stem}-${randomHex()}${extension}`
+}
+
+/** 16 random hex digits (Web Crypto: no server module, so field definitions can check folders anywhere). */
+function randomHex (): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(8))
+  let hex = ''
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0')
+  return hex
 }
 
 /** The folder as `a/b/` (or `''`), after checking every segment; throws on traversal. */

@@ -23,8 +23,8 @@ export interface FileStorage {
   url (key: string): string
 }
 
-/** Local-disk storage, with the folder it writes to and the URL prefix it answers with. */
-export type LocalStorage = FileStorage & { root: string, urlPrefix: string }
+/** Local-disk storage, with the folder it writes to, the URL prefix it answers with and its flydrive disk (which the plugin serves files from). */
+export type LocalStorage = FileStorage & { root: string, urlPrefix: string, disk: Disk }
 
 /** Options of {@link s3Storage}. */
 export interface S3StorageOptions {
@@ -103,7 +103,7 @@ export function localStorage (options: { root?: string, urlPrefix?: string } = {
   const prefix = options.urlPrefix ?? '/uploads/'
   const urlPrefix = prefix.endsWith('/') ? prefix : prefix + '/'
   const disk = new Disk(new FSDriver({ location: root, visibility: 'public' }))
-  return { ...diskStorage(() => disk, (key) => urlPrefix + encodeKey(key), true), root, urlPrefix }
+  return { ...diskStorage(() => disk, (key) => urlPrefix + encodeKey(key), true), root, urlPrefix, disk }
 }
 
 /** The public URL of a key in a bucket, without asking the SDK (whose endpoint resolution is asynchronous). */

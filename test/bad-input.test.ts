@@ -13,7 +13,7 @@ function withDetail (error: { code: number, msg: string, errorType: string }, de
 
 const NOT_JSON = (reason: string) => withDetail(MALFORMED_BODY, `Invalid JSON: ${reason}`)
 const NOT_AN_OBJECT = withDetail(MALFORMED_BODY, 'The body must be a JSON object of fields, or HTML form fields.')
-const ACCEPTED = 'is not accepted; send application/json or application/x-www-form-urlencoded.'
+const ACCEPTED = 'is not accepted; send application/json, application/x-www-form-urlencoded or multipart/form-data.'
 
 const WRITES = [['POST', '/api/authors/'], ['PUT', '/api/authors/1/'], ['PATCH', '/api/authors/1/'], ['POST', '/api/authors/1/']] as const
 
@@ -63,10 +63,15 @@ t.test('bad bodies: the envelope, the right 4xx and nothing written', async (t) 
   t.test('text/plain: 415 UNSUPPORTED_MEDIA_TYPE', async (t) => {
     await sendEverywhere(t, app, { payload: 'name=x', headers: { 'content-type': 'text/plain' } }, 415, withDetail(UNSUPPORTED_MEDIA_TYPE, `text/plain ${ACCEPTED}`))
   })
-  t.test('multipart/form-data: 415 UNSUPPORTED_MEDIA_TYPE', async (t) => {
+  t.test('multipart/form-data: its fields as an HTML form\'s; a DELETE with one is 415', async (t) => {
     const type = 'multipart/form-data; boundary=XyZ'
     const payload = '--XyZ\r\nContent-Disposition: form-data; name="name"\r\n\r\nMallory\r\n--XyZ--\r\n'
-    await sendEverywhere(t, app, { payload, headers: { 'content-type': type } }, 415, withDetail(UNSUPPORTED_MEDIA_TYPE, `${type} ${ACCEPTED}`))
+    const res = await app.inject({ method: 'POST', url: '/api/authors/', payload, headers: { ...SIGNED_IN, 'content-type': type } })
+    t.equal(res.statusCode, 201)
+    t.equal(res.json().author.name, 'Mallory')
+    const removed = await app.inject({ method: 'DELETE', url: '/api/authors/1/', payload, headers: { ...SIGNED_IN, 'content-type': type } })
+    t.equal(removed.statusCode, 415)
+    t.same(removed.json(), withDetail(UNSUPPORTED_MEDIA_TYPE, `${type} ${ACCEPTED}`))
   })
   t.test('other types and a body without a type: 415 UNSUPPORTED_MEDIA_TYPE', async (t) => {
     for (const type of ['application/xml', 'application/octet-stream']) {
@@ -148,7 +153,9 @@ t.test('a constructor key that is not an object in JSON is an unknown field: ign
 t.test('unknown fields are ignored and never written', async (t) => {
   const { app, sqlite, rows } = await buildTestApp(t)
   const payload = { name: 'Ann Leckie', id: 77, secret: 'set', birth_date: '2000-01-01', bogus: 'x', links: {}, _method: 'DELETE' }
-  const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload })
+  // `_method` is refused at a list URL (405, see test/html-forms.test.ts); at an item URL it is no field
+  const { _method: _, ...create } = payload
+  const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: create })
   t.equal(res.statusCode, 201)
   t.same(rows('authors'), [{ id: 1, name: 'Ann Leckie', title: null, birth_date: null, secret: null }])
 

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import pg from 'pg'
+import { localStorage } from 'fastify-form-resources'
 import { buildApp } from '../example-app/app.ts'
+import { filesIn, IMAGES, multipart, tempDir } from './helpers/files.ts'
 import { DATABASE_URL } from './helpers/pg.ts'
 import { itemLinks, url } from './helpers/app.ts'
 
@@ -15,7 +17,9 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
   await admin.query(`CREATE DATABASE ${name}`)
   const databaseUrl = new URL(DATABASE_URL!)
   databaseUrl.pathname = `/${name}`
-  const apps = await Promise.all([buildApp({ databaseUrl: databaseUrl.href }), buildApp({ databaseUrl: databaseUrl.href })])
+  // one folder for both instances stands in for the S3 bucket instances on several machines would share
+  const storage = localStorage({ root: await tempDir(t, 'example-pg-uploads') })
+  const apps = await Promise.all([buildApp({ databaseUrl: databaseUrl.href, storage }), buildApp({ databaseUrl: databaseUrl.href, storage })])
   // the apps' pools end before the database goes
   t.teardown(async () => {
     for (const app of apps) await app.close()
@@ -38,6 +42,13 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
   const duplicate = await two.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
   t.equal(duplicate.statusCode, 400, 'the second instance sees the first one\'s row')
   t.strictSame(duplicate.json().fields, { name: ['Author with this Name already exists.'] })
+
+  const body = await multipart({ avatar: { content: IMAGES.webp, filename: 'ann.webp' } })
+  const avatar = await two.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...DEMO, ...body.headers }, payload: body.payload })
+  t.equal(avatar.statusCode, 200)
+  const [key] = await filesIn(storage.root)
+  t.match(key, /^avatars\/ann-[0-9a-f]{16}\.webp$/)
+  t.equal((await one.inject({ url: '/api/authors/1/' })).json().author.avatar, url(`/uploads/${key}`), 'the other instance serves the same URL')
 
   const note = await two.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'hi', timestamp: '2026-01-02T03:04:05+01:00' } })
   t.equal(note.statusCode, 201)

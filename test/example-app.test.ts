@@ -1,9 +1,10 @@
 import { join } from 'node:path'
 import t from 'tap'
 import Database from 'better-sqlite3'
-import { INVALID_FORM_DATA, NOT_LOGGED_IN } from 'fastify-form-resources'
+import { INVALID_FORM_DATA, localStorage, NOT_LOGGED_IN } from 'fastify-form-resources'
 import { buildApp } from '../example-app/app.ts'
 import { failure, itemLinks, url } from './helpers/app.ts'
+import { filesIn, IMAGES, multipart, tempDir } from './helpers/files.ts'
 
 const DEMO = { authorization: 'Bearer demo' }
 
@@ -40,6 +41,7 @@ t.test('the example app creates an author with the demo bearer token only', asyn
   let res = await app.inject({ method: 'POST', url: '/api/authors/', payload: author })
   t.equal(res.statusCode, 401)
   t.same(res.json(), failure(NOT_LOGGED_IN))
+  t.equal(res.headers['www-authenticate'], 'Bearer realm="example"', 'a bearer challenge: a browser shows no password dialog')
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { authorization: 'Bearer wrong' }, payload: author })
   t.equal(res.statusCode, 401)
 
@@ -66,6 +68,33 @@ t.test('the example app creates an author with the demo bearer token only', asyn
   res = await app.inject({ method: 'DELETE', url: '/api/authors/1/', headers: DEMO })
   t.equal(res.statusCode, 204)
   t.strictSame((await app.inject({ method: 'GET', url: '/api/authors/' })).json().authors, [])
+})
+
+t.test('the example app\'s authors have an avatar: an image of at most 2 MB, served at /uploads/, the replaced one deleted', async (t) => {
+  const root = await tempDir(t, 'example-uploads')
+  const app = await exampleApp(t, { storage: localStorage({ root }) })
+  const body = await multipart({ name: 'Ann Leckie', title: 'MS', avatar: { content: IMAGES.jpeg, filename: 'Ann Leckie.jpg', type: 'image/jpeg' } })
+  const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...DEMO, ...body.headers }, payload: body.payload })
+  t.equal(res.statusCode, 201)
+  const [key] = await filesIn(root)
+  t.match(key, /^avatars\/Ann-Leckie-[0-9a-f]{16}\.jpg$/)
+  t.strictSame(res.json().author, { id: 1, name: 'Ann Leckie', title: 'MS', birthDate: null, avatar: url(`/uploads/${key}`), links: itemLinks('/api/authors/1/') })
+  const served = await app.inject({ url: `/uploads/${key}` })
+  t.equal(served.headers['content-type'], 'image/jpeg')
+  t.same(served.rawPayload, IMAGES.jpeg)
+
+  const replace = await multipart({ avatar: { content: IMAGES.gif, filename: 'new.gif' } })
+  t.equal((await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...DEMO, ...replace.headers }, payload: replace.payload })).statusCode, 200)
+  t.match(await filesIn(root), [/^avatars\/new-[0-9a-f]{16}\.gif$/], 'the old avatar is deleted (deleteReplaced)')
+  const bad = await multipart({ avatar: [{ content: 'not an image', filename: 'x.png' }] })
+  const refused = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...DEMO, ...bad.headers }, payload: bad.payload })
+  t.strictSame(refused.json(), failure(INVALID_FORM_DATA, { fields: { avatar: ['Upload a valid image. The file you uploaded was either not an image or a corrupted image.'] } }))
+  const big = await multipart({ avatar: { content: Buffer.concat([IMAGES.png, Buffer.alloc(2 * 1024 * 1024)]), filename: 'big.png' } })
+  const tooBig = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...DEMO, ...big.headers }, payload: big.payload })
+  t.strictSame(tooBig.json().fields, { avatar: [`Ensure this file has at most 2097152 bytes (it has ${2 * 1024 * 1024 + IMAGES.png.length}).`] })
+  const cleared = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: DEMO, payload: { avatar: null } })
+  t.equal(cleared.json().author.avatar, null)
+  t.strictSame(await filesIn(root), [])
 })
 
 t.test('the example app\'s sticky notes carry their timestamp', async (t) => {

@@ -5,8 +5,8 @@ import { authorModel } from '../db/models.ts'
 
 type Authors = ExampleSchema['authors']
 
-/** The author form: name, title and birth date, over either database's table. */
-export const authorForm = (authors: Authors) => modelForm(authorModel(authors), { fields: ['name', 'title', 'birthDate'] })
+/** The author form: name, title, birth date and avatar, over either database's table. */
+export const authorForm = (authors: Authors) => modelForm(authorModel(authors), { fields: ['name', 'title', 'birthDate', 'avatar'] })
 
 /** /api/authors/: anyone may read; a signed-in user may create, change and delete. */
 export class AuthorResource extends FormResource<Authors> {

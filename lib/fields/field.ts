@@ -6,6 +6,7 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { ValidationError, type MessageParams } from '../errors.ts'
 import { formatMessage, pickMessage, type ErrorMessages } from '../messages.ts'
+import type { UploadTo } from '../storage-keys.ts'
 import type { KindSpec } from './kind.ts'
 import { KINDS, type FieldKind } from './kinds.ts'
 
@@ -40,6 +41,16 @@ export interface FieldOptions {
   keyField?: Field
   /** array: the field that cleans each item; `maxLength` and `minLength` then count items. */
   itemField?: Field
+  /** file, image: accept a file of 0 bytes (Django's `allow_empty_file`); default `false`. */
+  allowEmptyFile?: boolean
+  /** file, image: the allowed extensions, lower case without the dot (Django's `FileExtensionValidator`); an image's default is `png, jpg, jpeg, gif, webp`, `null` allows any. */
+  extensions?: readonly string[] | null
+  /** file, image: the largest file in bytes (ours: `maxSize`, answered 400 with the field's message). */
+  maxSize?: number
+  /** file, image: the folder a stored file's key starts with (`'avatars/'`), or a function of the client's file name giving one (Django's `upload_to`); default `''`. */
+  uploadTo?: UploadTo
+  /** file, image: delete the file a save replaces or clears, once the row is committed; default `false` (kept, as Django keeps it). */
+  deleteReplaced?: boolean
 }
 
 /**

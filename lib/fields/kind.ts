@@ -20,8 +20,20 @@ export interface KindSpec {
   schema (field: Field): TSchema
   /** The kind's default messages, over the ones every kind shares. */
   readonly messages?: KindMessages
-  /** Whether the value is read from the request's files rather than its data. */
+  /** Whether the value is read from the request's files rather than its data (a file kind). */
   readonly fromFiles?: boolean
+  /**
+   * Where a field's raw value comes from (djblets' `get_value_from_data`): gets the field's name
+   * and the form's data, files and instance; returns what `clean` gets. Without it, `data[name]`.
+   */
+  valueFrom? (name: string, source: FieldSource): unknown
+}
+
+/** What a field's value is read from: the form's bound data, its files and the row it changes. */
+export interface FieldSource {
+  readonly data: Readonly<Record<string, unknown>>
+  readonly files: Readonly<Record<string, unknown>>
+  readonly instance?: Readonly<Record<string, unknown>>
 }
 
 /** Django's `empty_values` (None, '', [], (), {}), plus `undefined` for a value the data left out. */

@@ -2,6 +2,7 @@
 import { array } from './array.ts'
 import { boolean } from './boolean.ts'
 import { date, datetime, time } from './dates.ts'
+import { file, image } from './files.ts'
 import { json } from './json.ts'
 import { decimal, integer, number } from './numbers.ts'
 import { foreignKey } from './relations.ts'
@@ -9,7 +10,7 @@ import { choice, email, slug, string, url, uuid } from './text.ts'
 import type { KindSpec } from './kind.ts'
 
 export const KINDS = {
-  string, email, url, slug, choice, uuid, integer, number, decimal, boolean, date, datetime, time, json, foreignKey, array
+  string, email, url, slug, choice, uuid, integer, number, decimal, boolean, date, datetime, time, json, foreignKey, array, file, image
 } satisfies Record<string, KindSpec>
 
 /** The name of a field kind. */
