@@ -161,3 +161,14 @@ t.test('with a Drizzle logger the statements run through Drizzle, so the logger 
   t.equal(logged.length, 4, 'one logged query per statement run')
   t.match(logged, [/^insert into "people"/, /^select .* from "people" where "people"."id" = \?$/, /^select .* limit 1$/, /^update "people" set/])
 })
+
+t.test('an update that leaves columns out reads back only those: the row is the stored one, changes by others included', async (t) => {
+  const { adapter, prepared, sqlite, stored } = setup(t)
+  await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', nick: 'countess', age: 36 } }])
+  sqlite.exec("UPDATE people SET nick = 'changed by another writer'")
+  const [row] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Ada L.' } }])
+  t.match(prepared.filter((source) => source.startsWith('update')).at(-1), /returning "nick", "age", "score"$/)
+  t.strictSame(row, { id: 1, name: 'Ada L.', nick: 'changed by another writer', age: 36, score: null })
+  t.strictSame(row, await stored(people, 1))
+  t.strictSame(await adapter.write([{ op: 'update', table: people, key: 9, values: { name: 'Nobody' } }]), [undefined], 'no row: nothing')
+})

@@ -145,14 +145,15 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
     return returning ? query.returning() : query
   }
 
-  /** Builds an update of exactly these keys by primary key, with placeholders, returning the row (or, with `returning` false, nothing). */
-  protected updateQuery (db: any, table: Table, keys: readonly string[], bump?: string, returning = true): any {
+  /** Builds an update of exactly these keys by primary key, with placeholders, returning the row (a list of keys: those columns only; `false`: nothing). */
+  protected updateQuery (db: any, table: Table, keys: readonly string[], bump?: string, returning: boolean | readonly string[] = true): any {
     const info = this.describe(table)
     const set: Record<string, unknown> = {}
     for (const key of keys) set[key] = placeholder(info.columns[key], key)
     if (bump !== undefined) set[bump] = sql`${info.columns[bump]} + 1`
     const query = db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key')))
-    return returning ? query.returning() : query
+    if (Array.isArray(returning)) return query.returning(Object.fromEntries(returning.map((key) => [key, info.columns[key]])))
+    return returning === true ? query.returning() : query
   }
 
   /** Builds a read of one row by primary key; `lock` reads it FOR UPDATE (PostgreSQL). */

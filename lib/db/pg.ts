@@ -172,6 +172,12 @@ export class PgAdapter extends BaseAdapter<'async'> {
       const inserted = await first(`${shape.key}:key`, (db) => this.insertQuery(db, table, shape.keys, 'key'), shape.params)
       return plan.row(shape.params, inserted![this.describe(table).primaryKey], true)
     }
+    const leftOut = plan !== null && op.op === 'update' ? plan.leftOut(shape.params) : undefined
+    if (leftOut !== undefined) {
+      // RETURNING only the columns the update leaves out: the rest are the values written
+      const rest = await first(`${shape.key}:rest`, (db) => this.updateQuery(db, table, shape.keys, undefined, leftOut), shape.params)
+      return rest === undefined ? undefined : plan!.row(shape.params, (op as { key: unknown }).key, false, rest)
+    }
     return await first(shape.key, op.op === 'insert' ? (db) => this.insertQuery(db, table, shape.keys) : (db) => this.updateQuery(db, table, shape.keys, op.bump), shape.params)
   }
 

@@ -19,6 +19,11 @@ export interface RowPlan {
    * column it leaves out is known: from `current`, the row read under the write's lock.
    */
   acceptsUpdate (params: Record<string, unknown>, key: unknown, current?: Row): boolean
+  /**
+   * The columns an update of these values leaves out, when every value it writes is stored
+   * unchanged: RETURNING just those gives the whole row. `undefined` when a value is not plain.
+   */
+  leftOut (params: Record<string, unknown>): string[] | undefined
   /** The row as RETURNING would give it, in the table's column order: the values, `key` in the generated (insert) or primary key (update), the rest from `current` or null. */
   row (params: Record<string, unknown>, key: unknown, insert: boolean, current?: Row): Row
 }
@@ -64,6 +69,16 @@ function makePlan (info: TableInfo, kinds: PlainKinds): RowPlan | null {
         if (value === undefined || !plain(check!, value, column)) return false
       }
       return true
+    },
+    leftOut (params) {
+      const out: string[] = []
+      for (const { key, column, check, primary } of columns) {
+        const value = params[key]
+        if (value === undefined) {
+          if (!primary) out.push(key)
+        } else if (!plain(check!, value, column)) return undefined
+      }
+      return out
     },
     row (params, key, insert, current) {
       const row: Row = {}

@@ -110,6 +110,13 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
       return (typeof lastInsertRowid === 'number' ? plan.row(shape.params, lastInsertRowid, true) : undefined) ??
         (this.getStatement(op.table).all!({ __key: lastInsertRowid }) as Row[])[0]
     }
+    const leftOut = plan !== null && op.op === 'update' ? plan.leftOut(shape.params) : undefined
+    if (leftOut !== undefined) {
+      // RETURNING only the columns the update leaves out: the rest are the values written
+      const statement = this.prepared(op.table, `${shape.key}:rest`, () => this.updateQuery(this.db, op.table, shape.keys, undefined, leftOut).prepare())
+      const [rest] = statement.all!(shape.params) as Row[]
+      return rest === undefined ? undefined : plan!.row(shape.params, (op as { key: unknown }).key, false, rest)
+    }
     const build = op.op === 'insert' ? () => this.insertQuery(this.db, op.table, shape.keys) : () => this.updateQuery(this.db, op.table, shape.keys, op.bump)
     return (this.prepared(op.table, shape.key, () => build().prepare()).all!(shape.params) as Row[])[0]
   }
