@@ -19,8 +19,8 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import Fastify, { type FastifyInstance } from 'fastify'
 import pg from 'pg'
 import {
-  checkCreate, checkUpdate, DOES_NOT_EXIST, ErrorEnvelope, etagOf, fieldErrors, ItemEnvelope, MALFORMED_BODY,
-  NOT_LOGGED_IN, PRECONDITION_FAILED, sendFields, UNIQUE_NAME, validDate, type Row, type UpdateBodyType
+  BulkOrItemEnvelope, checkBulk, checkCreate, checkUpdate, DOES_NOT_EXIST, ErrorEnvelope, etagOf, fieldErrors, INVALID_FORM_DATA, ItemEnvelope, MALFORMED_BODY,
+  NOT_LOGGED_IN, PRECONDITION_FAILED, sendFields, UNIQUE_NAME, validDate, type BookRow, type Row, type UpdateBodyType
 } from './baseline-server.ts'
 
 const migrationsFolder = fileURLToPath(new URL('../example-app/drizzle/pg', import.meta.url))
@@ -35,6 +35,11 @@ const NAME_TAKEN = 'SELECT 1 FROM authors WHERE name = $1'
 const NAME_TAKEN_BY_OTHER = 'SELECT 1 FROM authors WHERE name = $1 AND id <> $2'
 const INSERT = 'INSERT INTO authors (name, title, birth_date) VALUES ($1, $2, $3) RETURNING id'
 const UPDATE = 'UPDATE authors SET name = $1, title = $2, birth_date = $3 WHERE id = $4'
+const BOOKS = 'SELECT id, author_id AS "authorId", title, isbn, published, cover FROM books WHERE author_id = $1 ORDER BY id'
+const TAGS = 'SELECT book_id AS "bookId", tag_id AS "tagId" FROM book_tags WHERE book_id = ANY($1) ORDER BY tag_id'
+const NAMES = 'SELECT name FROM authors WHERE name = ANY($1)'
+// every row in one statement, prepared once: one parameter per column, as arrays
+const INSERT_MANY = 'INSERT INTO authors (name, title, birth_date) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::date[]) RETURNING id'
 
 function isUniqueViolation (error: unknown): boolean {
   return (error as { code?: unknown }).code === '23505'
@@ -54,20 +59,44 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
   const update = async (id: number, name: string, title: string | null, birthDate: string | null): Promise<number> =>
     (await pool.query({ name: 'author-update', text: UPDATE, values: [name, title, birthDate, id] })).rowCount ?? 0
 
+  const booksOf = async (id: number): Promise<BookRow[]> => {
+    const rows = (await pool.query<Omit<BookRow, 'tags'>>({ name: 'author-books', text: BOOKS, values: [id] })).rows
+    if (rows.length === 0) return []
+    const tags = new Map<number, number[]>()
+    for (const { bookId, tagId } of (await pool.query<{ bookId: number, tagId: number }>({ name: 'book-tags', text: TAGS, values: [rows.map((row) => row.id)] })).rows) tags.set(bookId, [...(tags.get(bookId) ?? []), tagId])
+    return rows.map((row) => ({ ...row, tags: tags.get(row.id) ?? [] }))
+  }
+  const namesTaken = async (names: readonly string[]): Promise<Set<string>> =>
+    new Set((await pool.query<{ name: string }>({ name: 'author-names-taken', text: NAMES, values: [names] })).rows.map((row) => row.name))
+
   const bearer = `Bearer ${token}`
   const app = Fastify()
   app.addHook('onClose', async () => { await pool.end() })
 
-  const author = (origin: string, row: Row): Record<string, unknown> => {
+  const author = (origin: string, row: Row, books: BookRow[]): Record<string, unknown> => {
     const href = `${origin}/api/authors/${row.id}/`
     // the avatar's key is served by the plugin at /uploads/<key>: the item carries its absolute URL
-    return { ...row, avatar: row.avatar === null ? null : `${origin}/uploads/${row.avatar}`, links: { self: { href, method: 'GET' }, update: { href, method: 'PUT' }, delete: { href, method: 'DELETE' } } }
+    return { ...row, avatar: row.avatar === null ? null : `${origin}/uploads/${row.avatar}`, books, links: { self: { href, method: 'GET' }, update: { href, method: 'PUT' }, delete: { href, method: 'DELETE' } } }
   }
   const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 412: ErrorEnvelope }
 
-  app.post('/api/authors/', { schema: { response: { 201: ItemEnvelope, ...errors } } }, async (request, reply) => {
+  app.post('/api/authors/', { schema: { response: { 201: BulkOrItemEnvelope, ...errors } } }, async (request, reply) => {
     if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Bearer realm="example"').send(NOT_LOGGED_IN)
     const body = request.body
+    if (Array.isArray(body)) {
+      // the bulk create: every item checked, the names in one query, every row in one prepared statement
+      const check = await checkBulk(body, namesTaken)
+      if (check.fields !== undefined) return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields: check.fields, items: check.items })
+      let ids: number[]
+      try {
+        ids = (await pool.query<{ id: number }>({ name: 'author-insert-many', text: INSERT_MANY, values: [check.rows.map((r) => r.name), check.rows.map((r) => r.title), check.rows.map((r) => r.birthDate)] })).rows.map((r) => r.id)
+      } catch (error) {
+        if (isUniqueViolation(error)) return sendFields(reply, { __all__: ['An entry with these values already exists.'] })
+        throw error
+      }
+      const origin = `${request.protocol}://${request.host}`
+      return reply.code(201).send({ stat: 'ok', authors: check.rows.map((row, i) => author(origin, { id: ids[i], ...row, avatar: null }, [])) })
+    }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply.code(400).send(MALFORMED_BODY)
     const valid = checkCreate.Check(body)
     const name = valid ? body.name.trim() : ''
@@ -85,7 +114,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     }
     const origin = `${request.protocol}://${request.host}`
     return reply.code(201).header('Location', `${origin}/api/authors/${id}/`)
-      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate, avatar: null }) })
+      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate, avatar: null }, []) })
   })
 
   app.put('/api/authors/:id/', { schema: { response: { 200: ItemEnvelope, ...errors } } }, async (request, reply) => {
@@ -114,7 +143,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
       throw error
     }
     const saved: Row = { id, name, title, birthDate, avatar: row.avatar }
-    return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved) })
+    return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved, await booksOf(id)) })
   })
 
   return app

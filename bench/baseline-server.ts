@@ -18,7 +18,7 @@ import Database from 'better-sqlite3'
 import { and, eq, ne, sql } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { authors } from '../example-app/db/schema.ts'
@@ -42,19 +42,34 @@ const Link = Type.Object({ href: Type.String(), method: Type.String() })
 // `string | null` as a type list: fast-json-stringify writes it directly, where a union (`anyOf`)
 // would be checked branch by branch with a validator in every response
 const NullableString = Type.Unsafe<string | null>({ type: ['string', 'null'] })
-const Author = Type.Object({
+/** A book as the author item nests it: its columns and its tags' keys, in order. */
+export const Book = Type.Object({
+  id: Type.Integer(),
+  authorId: Type.Integer(),
+  title: Type.String(),
+  isbn: NullableString,
+  published: Type.Boolean(),
+  cover: NullableString,
+  tags: Type.Array(Type.Integer())
+})
+export type BookRow = { id: number, authorId: number, title: string, isbn: string | null, published: boolean, cover: string | null, tags: number[] }
+export const Author = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   title: NullableString,
   birthDate: NullableString,
   avatar: NullableString,
+  books: Type.Array(Book),
   links: Type.Object({ self: Link, update: Link, delete: Link })
 })
 export const ItemEnvelope = Type.Object({ stat: Type.Literal('ok'), author: Author })
+export const ListEnvelope = Type.Object({ stat: Type.Literal('ok'), authors: Type.Array(Author) })
+const Dict = Type.Record(Type.String(), Type.Array(Type.String()))
 export const ErrorEnvelope = Type.Object({
   stat: Type.Literal('fail'),
   err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String() }),
-  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String())))
+  fields: Type.Optional(Dict),
+  items: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Dict)))
 })
 
 export const NOT_LOGGED_IN = { stat: 'fail', err: { code: 103, msg: 'You are not logged in', type: 'auth-not-logged-in' } }
@@ -96,6 +111,65 @@ export function fieldErrors (body: Record<string, unknown>, required: boolean): 
   return fields
 }
 
+/** One valid author of a bulk create. */
+export type NewAuthor = { name: string, title: string | null, birthDate: string | null }
+
+/**
+ * The checks of a bulk create, in Django's order: each item's fields; the names taken, in one
+ * query for the items whose name is clean; names given twice among the items still valid
+ * (`Please correct the duplicate data for name.`, the later item `Please correct the duplicate
+ * values below.`). `fields` and `items` as the plugin's 400 has them, or the rows to insert.
+ */
+export function checkBulk<T> (body: unknown[], namesTaken: (names: readonly string[]) => T): T extends PromiseLike<Set<string>> ? Promise<BulkCheck> : BulkCheck {
+  const errors: Array<Record<string, string[]>> = []
+  const rows: NewAuthor[] = []
+  const named: Array<[number, string]> = []
+  body.forEach((item, i) => {
+    const fields = typeof item === 'object' && item !== null && !Array.isArray(item) ? item as Record<string, unknown> : {}
+    const valid = checkCreate.Check(fields)
+    const name = valid ? fields.name.trim() : ''
+    const birthDate = valid ? fields.birthDate ?? null : null
+    const own = valid && name !== '' && (birthDate === null || validDate(birthDate)) ? {} : fieldErrors(fields, true)
+    errors.push(own)
+    rows.push({ name, title: valid ? fields.title ?? null : null, birthDate })
+    if (own.name === undefined) named.push([i, typeof fields.name === 'string' ? fields.name.trim() : String(fields.name)])
+  })
+  const finish = (taken: Set<string>): BulkCheck => {
+    for (const [i, name] of named) if (taken.has(name)) errors[i].name = [UNIQUE_NAME]
+    const seen = new Set<string>()
+    const all: string[] = []
+    rows.forEach((row, i) => {
+      if (Object.keys(errors[i]).length > 0) return
+      if (seen.has(row.name)) {
+        all.push('Please correct the duplicate data for name.')
+        errors[i].__all__ = ['Please correct the duplicate values below.']
+      }
+      seen.add(row.name)
+    })
+    if (all.length === 0 && errors.every((e) => Object.keys(e).length === 0)) return { rows }
+    const fields: Record<string, string[]> = all.length > 0 ? { __all__: all } : {}
+    const items: Record<string, Record<string, string[]>> = {}
+    errors.forEach((e, i) => {
+      if (Object.keys(e).length === 0) return
+      items[String(i)] = e
+      for (const [key, messages] of Object.entries(e)) fields[`authors-${i}-${key}`] = messages
+    })
+    return { rows, fields, items: { authors: items } }
+  }
+  const taken = namesTaken(named.map(([, name]) => name))
+  return (typeof (taken as PromiseLike<Set<string>>).then === 'function' ? Promise.resolve(taken as PromiseLike<Set<string>>).then(finish) : finish(taken as Set<string>)) as never
+}
+
+/** What `checkBulk` found: the rows, and the errors when there are any. */
+export interface BulkCheck {
+  rows: NewAuthor[]
+  fields?: Record<string, string[]>
+  items?: Record<string, Record<string, Record<string, string[]>>>
+}
+
+export const BulkOrItemEnvelope = Type.Object({ stat: Type.Literal('ok'), author: Type.Optional(Author), authors: Type.Optional(Type.Array(Author)) })
+export { INVALID_FORM_DATA }
+
 export function sendFields (reply: FastifyReply, fields: Record<string, string[]>): FastifyReply {
   return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields })
 }
@@ -109,9 +183,15 @@ export function etagOf (row: Row): string {
   return `"${createHash('sha1').update(JSON.stringify(row)).digest('base64url')}"`
 }
 
-/** The five queries of the two routes. */
+/** The queries of the routes. */
 interface Queries {
   byId (id: number): Row | undefined
+  /** The author's books in key order, each with its tags (one query for the books, one for all their tags). */
+  booksOf (id: number): BookRow[]
+  /** Which of these names are taken: one query. */
+  namesTaken (names: readonly string[]): Set<string>
+  /** Runs `write` in one transaction. */
+  transaction<T> (write: () => T): T
   nameTaken (name: string): boolean
   nameTakenByOther (name: string, id: number): boolean
   /** Inserts and returns the new id. */
@@ -135,7 +215,11 @@ function drizzleQueries (db: BetterSQLite3Database): Queries {
   const insert = db.insert(authors).values(values).prepare()
   const update = db.update(authors).set(values)
     .where(eq(authors.id, sql.placeholder('id'))).prepare()
+  const raw = sqliteQueries((db as unknown as { $client: Database.Database }).$client)
   return {
+    booksOf: raw.booksOf,
+    namesTaken: raw.namesTaken,
+    transaction: raw.transaction,
     byId: (id) => byId.all({ id })[0] as Row | undefined,
     nameTaken: (name) => nameTaken.all({ name }).length > 0,
     nameTakenByOther: (name, id) => nameTakenByOther.all({ name, id }).length > 0,
@@ -151,7 +235,20 @@ function sqliteQueries (sqlite: Database.Database): Queries {
   const nameTakenByOther = sqlite.prepare<[string, number], 1>('SELECT 1 FROM authors WHERE name = ? AND id <> ?').pluck()
   const insert = sqlite.prepare<[string, string | null, string | null]>('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
   const update = sqlite.prepare<[string, string | null, string | null, number]>('UPDATE authors SET name = ?, title = ?, birth_date = ? WHERE id = ?')
+  const books = sqlite.prepare<[number], Omit<BookRow, 'published' | 'tags'> & { published: number }>('SELECT id, author_id AS authorId, title, isbn, published, cover FROM books WHERE author_id = ? ORDER BY id')
+  // one statement for any number of keys: the list as one JSON parameter
+  const tagsOf = sqlite.prepare<[string], { bookId: number, tagId: number }>('SELECT book_id AS bookId, tag_id AS tagId FROM book_tags WHERE book_id IN (SELECT value FROM json_each(?)) ORDER BY tag_id')
+  const names = sqlite.prepare<[string], string>('SELECT name FROM authors WHERE name IN (SELECT value FROM json_each(?))').pluck()
   return {
+    booksOf: (id) => {
+      const rows = books.all(id)
+      if (rows.length === 0) return []
+      const tags = new Map<number, number[]>()
+      for (const { bookId, tagId } of tagsOf.all(JSON.stringify(rows.map((row) => row.id)))) tags.set(bookId, [...(tags.get(bookId) ?? []), tagId])
+      return rows.map((row) => ({ ...row, published: row.published === 1, tags: tags.get(row.id) ?? [] }))
+    },
+    namesTaken: (list) => new Set(names.all(JSON.stringify(list))),
+    transaction: (write) => sqlite.transaction(write).immediate(),
     // reads stop at the first row (and are reset); writes run to completion
     byId: (id) => byId.get(id),
     nameTaken: (name) => nameTaken.get(name) !== undefined,
@@ -179,16 +276,17 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
   const app = Fastify()
   app.addHook('onClose', async () => { sqlite.close() })
 
-  const author = (origin: string, row: Row): Record<string, unknown> => {
+  const author = (origin: string, row: Row, books: BookRow[]): Record<string, unknown> => {
     const href = `${origin}/api/authors/${row.id}/`
     // the avatar's key is served by the plugin at /uploads/<key>: the item carries its absolute URL
-    return { ...row, avatar: row.avatar === null ? null : `${origin}/uploads/${row.avatar}`, links: { self: { href, method: 'GET' }, update: { href, method: 'PUT' }, delete: { href, method: 'DELETE' } } }
+    return { ...row, avatar: row.avatar === null ? null : `${origin}/uploads/${row.avatar}`, books, links: { self: { href, method: 'GET' }, update: { href, method: 'PUT' }, delete: { href, method: 'DELETE' } } }
   }
   const errors = { 400: ErrorEnvelope, 401: ErrorEnvelope, 404: ErrorEnvelope, 412: ErrorEnvelope }
 
-  app.post('/api/authors/', { schema: { response: { 201: ItemEnvelope, ...errors } } }, (request, reply) => {
+  app.post('/api/authors/', { schema: { response: { 201: BulkOrItemEnvelope, ...errors } } }, (request, reply) => {
     if (request.headers.authorization !== bearer) return reply.code(401).header('WWW-Authenticate', 'Bearer realm="example"').send(NOT_LOGGED_IN)
     const body = request.body
+    if (Array.isArray(body)) return bulkCreate(body, request, reply)
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply.code(400).send(MALFORMED_BODY)
     // the compiled schema, then what a JSON schema cannot say: a blank name, a day that does not exist
     const valid = checkCreate.Check(body)
@@ -207,8 +305,23 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
     }
     const origin = `${request.protocol}://${request.host}`
     return reply.code(201).header('Location', `${origin}/api/authors/${id}/`)
-      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate, avatar: null }) })
+      .send({ stat: 'ok', author: author(origin, { id, name, title, birthDate, avatar: null }, []) })
   })
+
+  /** The bulk create: every item checked, the names in one query, every row in one transaction of prepared inserts. */
+  const bulkCreate = (body: unknown[], request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+    const check = checkBulk(body, q.namesTaken)
+    if (check.fields !== undefined) return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields: check.fields, items: check.items })
+    let ids: number[]
+    try {
+      ids = q.transaction(() => check.rows.map(({ name, title, birthDate }) => q.insert(name, title, birthDate)))
+    } catch (error) {
+      if (isUniqueViolation(error)) return sendFields(reply, { __all__: ['An entry with these values already exists.'] })
+      throw error
+    }
+    const origin = `${request.protocol}://${request.host}`
+    return reply.code(201).send({ stat: 'ok', authors: check.rows.map((row, i) => author(origin, { id: ids[i], ...row, avatar: null }, [])) })
+  }
 
   app.put('/api/authors/:id/', { schema: { response: { 200: ItemEnvelope, ...errors } } }, (request, reply) => {
     const body = request.body
@@ -236,7 +349,7 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
       throw error
     }
     const saved: Row = { id, name, title, birthDate, avatar: row.avatar }
-    return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved) })
+    return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved, q.booksOf(id)) })
   })
 
   registerNotes(app, sqlite, token)

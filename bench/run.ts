@@ -3,8 +3,12 @@
  * Drizzle route (bench/baseline-server.ts), each in a child process on its own on-disk SQLite
  * file in WAL mode, driven by autocannon over 127.0.0.1 with 10 connections. Creates (POST, a
  * new unique name each request) and updates (PUT on seeded rows, a new unique name and title),
- * the two servers alternating round by round. The last line is
- * `bench: create X.XX, update Y.YY`: plugin req/s ÷ hand-written req/s, medians over rounds.
+ * the two servers alternating round by round, sticky notes through parse and clean hooks
+ * (hooked, SQLite), bulk creates of 1,000 authors per request (bulk-1000, 2 connections), and
+ * bulk-linear: the plugin's CPU time per 10,000-item request ÷ per 1,000-item request (linear is
+ * at most 11). The last line is
+ * `bench: create X.XX, update Y.YY, hooked Z.ZZ, bulk-1000 B.BB, bulk-linear L.LL`: plugin
+ * req/s ÷ hand-written req/s, medians over rounds, and the linearity ratio.
  *
  * Environment:
  * - BENCH_ROUNDS (8), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 2), BENCH_CONNECTIONS (10);
@@ -12,12 +16,14 @@
  *   default, the fastest) or Drizzle's prepared queries;
  * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
  *   bench/profiles/<kind>/ (the largest file is the main thread);
- * - BENCH_ONLY=create|update: one phase only.
+ * - BENCH_ONLY=create|update|hooked|bulk-1000: one phase only;
+ * - BENCH_BULK_CONNECTIONS (2), BENCH_LINEAR_REPS (4): the bulk phase's connections, bulk-linear's requests per size.
  *
  * When DATABASE_URL is set, the same phases run again on PostgreSQL: the plugin is
  * buildApp({ databaseUrl }) and the hand-written route is bench/baseline-pg.ts (node-postgres,
  * named prepared statements), each on a fresh database `bench_<kind>_<random>` made through
- * DATABASE_URL and dropped at the end. The last line then ends with `, pg-create A.AA, pg-update B.BB`.
+ * DATABASE_URL and dropped at the end. The last line then ends with
+ * `, pg-create A.AA, pg-update B.BB, pg-bulk-1000 C.CC, pg-bulk-linear D.DD`.
  * - BENCH_PG_ROUNDS (4), BENCH_PG_DURATION (seconds per run, BENCH_DURATION): the PostgreSQL rounds;
  * - BENCH_DIALECT=sqlite|pg: one database only.
  */
@@ -31,7 +37,7 @@ import autocannon, { type Request, type Result } from 'autocannon'
 import pg from 'pg'
 
 type Kind = 'plugin' | 'baseline'
-type Phase = 'create' | 'update' | 'hooked'
+type Phase = 'create' | 'update' | 'hooked' | 'bulk-1000'
 type Dialect = 'sqlite' | 'pg'
 /** Where a server keeps its rows: an SQLite file, or a PostgreSQL database of its own. */
 type Store = { dbFile: string } | { databaseUrl: string, database: string }
@@ -49,10 +55,14 @@ const DATABASE_URL = env.DATABASE_URL ?? ''
 const DIALECTS: Dialect[] = (['sqlite', 'pg'] as const).filter((d) => (env.BENCH_DIALECT === undefined || env.BENCH_DIALECT === '' || env.BENCH_DIALECT === d) && (d === 'sqlite' || DATABASE_URL !== ''))
 const SEED_ROWS = 1000
 const TOKEN = 'bench-token'
-const ALL_PHASES: Phase[] = ['create', 'update', 'hooked']
+const ALL_PHASES: Phase[] = ['create', 'update', 'hooked', 'bulk-1000']
 const PHASES: Phase[] = ALL_PHASES.includes(env.BENCH_ONLY as Phase) ? [env.BENCH_ONLY as Phase] : ALL_PHASES
 /** The phases of a dialect: `hooked` runs on SQLite only. */
 const phasesOf = (dialect: Dialect): Phase[] => PHASES.filter((phase) => dialect === 'sqlite' || phase !== 'hooked')
+/** Items per bulk request, connections of the bulk phase (each request carries 1,000 rows), and requests per size for bulk-linear. */
+const BULK_ITEMS = 1000
+const BULK_CONNECTIONS = Number(env.BENCH_BULK_CONNECTIONS ?? 2)
+const LINEAR_REPS = Number(env.BENCH_LINEAR_REPS ?? 4)
 const KINDS: Kind[] = ['plugin', 'baseline']
 const TITLES = ['MR', 'MRS', 'MS']
 const childFile = fileURLToPath(new URL('./child.ts', import.meta.url))
@@ -96,9 +106,28 @@ function stopServer (server: Server): Promise<void> {
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }
 
+/** A bulk create body of `count` new authors named `<tag> <n>-<i>`. */
+function bulkBody (tag: string, n: number, count: number): string {
+  const items = new Array(count)
+  for (let i = 0; i < count; i++) items[i] = { name: `${tag} ${n}-${i}`, title: TITLES[i % 3], birthDate: '1980-05-17' }
+  return JSON.stringify(items)
+}
+
 /** The request of a phase; each call to setupRequest sends a name no request sent before. */
 function requestFor (phase: Phase, tag: string): Request {
   let n = 0
+  if (phase === 'bulk-1000') {
+    return {
+      method: 'POST',
+      path: '/api/authors/',
+      headers,
+      setupRequest (request) {
+        n++
+        request.body = bulkBody(tag, n, BULK_ITEMS)
+        return request
+      }
+    }
+  }
   if (phase === 'hooked') {
     return {
       method: 'POST',
@@ -152,7 +181,7 @@ async function drive (server: Server, phase: Phase, tag: string, duration: numbe
   const clientBefore = process.cpuUsage()
   const result: Result = await autocannon({
     url: `http://127.0.0.1:${server.port}`,
-    connections: CONNECTIONS,
+    connections: phase === 'bulk-1000' ? BULK_CONNECTIONS : CONNECTIONS,
     duration,
     requests: [requestFor(phase, tag)]
   })
@@ -174,6 +203,10 @@ async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Pr
     { method: 'PUT', path: '/api/authors/2/', body: { birthDate: null } },
     { method: 'PUT', path: '/api/authors/3/', body: { title: 'MS' } },
     { method: 'PUT', path: '/api/authors/999999/', body: { name: 'Ghost' } },
+    // bulk creates: every row written, in request order; errors by item, as Django's formsets give them
+    { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk One', title: 'MR' }, { name: ' Bulk Two ', birthDate: '1990-01-02' }, { name: 'Bulk Three', title: null }] },
+    { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Four' }, { name: 'Parity Changed' }, { name: '', title: 'DR' }, { name: 'Bulk Four' }, { name: 'x'.repeat(201) }, { name: 'Bulk Five', birthDate: '1950-02-31' }] },
+    { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Six' }], auth: false },
     ...(dialect === 'sqlite'
       ? [
           { method: 'POST', path: '/api/sticky-notes/', body: { text: 'a\r\n\r\n\r\nb', timestamp: '2024-01-02T03:04:05+01:00' } },
@@ -250,7 +283,34 @@ async function dropDatabases (databases: string[]): Promise<void> {
 }
 
 /** Both phases on one database kind: the servers, the parity check, the rounds and the table; returns the ratios. */
-async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase, number>>, failed: boolean }> {
+/**
+ * bulk-linear: the plugin's CPU time per bulk create of 1,000 items and of 10,000, each the
+ * median of `LINEAR_REPS` requests sent one after another (after one of each to warm up).
+ * Returns the ratio; at most 11 is linear.
+ */
+async function bulkLinear (server: Server, tag: string): Promise<{ small: number, large: number, ratio: number }> {
+  let n = 0
+  const one = async (count: number): Promise<number> => {
+    const body = bulkBody(tag, ++n, count)
+    const before = await cpuTime(server)
+    const response = await fetch(`http://127.0.0.1:${server.port}/api/authors/`, { method: 'POST', headers, body })
+    await response.arrayBuffer()
+    if (response.status !== 201) throw new Error(`bulk-linear: ${count} items answered ${response.status}`)
+    return await cpuTime(server) - before
+  }
+  await one(BULK_ITEMS)
+  await one(10 * BULK_ITEMS)
+  const small: number[] = []
+  const large: number[] = []
+  for (let i = 0; i < LINEAR_REPS; i++) {
+    small.push(await one(BULK_ITEMS))
+    large.push(await one(10 * BULK_ITEMS))
+  }
+  const [s, l] = [median(small), median(large)]
+  return { small: s, large: l, ratio: l / s }
+}
+
+async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase | 'linear', number>>, failed: boolean }> {
   const rounds = dialect === 'pg' ? PG_ROUNDS : ROUNDS
   const duration = dialect === 'pg' ? PG_DURATION : DURATION
   const dir = mkdtempSync(join(tmpdir(), 'ffr-bench-'))
@@ -272,7 +332,7 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase,
     console.log(`bench: the hand-written route runs ${dialect === 'pg' ? 'node-postgres named prepared statements' : env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
     await checkParity(servers, dialect)
 
-    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] }, hooked: { plugin: [], baseline: [] } }
+    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] }, hooked: { plugin: [], baseline: [] }, 'bulk-1000': { plugin: [], baseline: [] } }
     const label = dialect === 'pg' ? 'pg-' : ''
     for (const phase of phasesOf(dialect)) {
       for (const kind of KINDS) {
@@ -292,7 +352,7 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase,
     }
 
     const lines = ['', `${dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}:`, '', '| phase | round | plugin req/s | hand-written req/s | ratio | plugin CPU µs/req | hand-written CPU µs/req | plugin p99 ms | hand-written p99 ms |', '|---|---|---:|---:|---:|---:|---:|---:|---:|']
-    const ratios: Partial<Record<Phase, number>> = {}
+    const ratios: Partial<Record<Phase | 'linear', number>> = {}
     let failed = false
     for (const phase of phasesOf(dialect)) {
       const { plugin, baseline } = runs[phase]
@@ -305,6 +365,9 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase,
       lines.push(`| **${phase}** | **median** | **${fmt(p)}** | **${fmt(b)}** | **${(p / b).toFixed(2)}** | ${median(plugin.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(baseline.map((r) => r.cpuPerRequest)).toFixed(0)} | ${median(plugin.map((r) => r.p99))} | ${median(baseline.map((r) => r.p99))} |`)
     }
     console.log(lines.join('\n'))
+    const linear = await bulkLinear(servers.plugin, `${label}linear`)
+    console.log(`${label}bulk-linear: CPU per request ${fmt(linear.small)} µs for ${BULK_ITEMS.toLocaleString('en-US')} items, ${fmt(linear.large)} µs for ${(10 * BULK_ITEMS).toLocaleString('en-US')} (x${linear.ratio.toFixed(2)}; at most 11 is linear)`)
+    ratios.linear = linear.ratio
     if (dialect === 'sqlite') console.log(`\nSQLite files after the run: plugin ${size(servers.plugin.store)} (+ WAL ${size(servers.plugin.store, '-wal')}), hand-written ${size(servers.baseline.store)} (+ WAL ${size(servers.baseline.store, '-wal')})`)
     return { ratios, failed }
   } finally {
@@ -314,7 +377,7 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase,
   }
 }
 
-const results: Partial<Record<Dialect, Partial<Record<Phase, number>>>> = {}
+const results: Partial<Record<Dialect, Partial<Record<Phase | 'linear', number>>>> = {}
 let failed = false
 for (const dialect of DIALECTS) {
   const result = await bench(dialect)
@@ -326,5 +389,5 @@ if (failed) {
   process.exitCode = 1
 }
 const ratio = (value: number | undefined): string => value?.toFixed(2) ?? '-'
-const pgPart = DATABASE_URL !== '' ? `, pg-create ${ratio(results.pg?.create)}, pg-update ${ratio(results.pg?.update)}` : ''
-console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}, hooked ${ratio(results.sqlite?.hooked)}${pgPart}`)
+const pgPart = DATABASE_URL !== '' ? `, pg-create ${ratio(results.pg?.create)}, pg-update ${ratio(results.pg?.update)}, pg-bulk-1000 ${ratio(results.pg?.['bulk-1000'])}, pg-bulk-linear ${ratio(results.pg?.linear)}` : ''
+console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}, hooked ${ratio(results.sqlite?.hooked)}, bulk-1000 ${ratio(results.sqlite?.['bulk-1000'])}, bulk-linear ${ratio(results.sqlite?.linear)}${pgPart}`)

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import formResources, { localStorage, type FileStorage } from 'fastify-form-resources'
 import { openDatabase } from './db/index.ts'
 import { AuthorResource } from './resources/authors.ts'
+import { BookResource, tagResource } from './resources/books.ts'
 import { stickyNoteResource } from './resources/sticky-notes.ts'
 
 declare module 'fastify' {
@@ -41,7 +42,7 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
   })
   try {
     // the demo signs in with a bearer token: its 401 says so, and a browser shows no Basic-auth password dialog
-    await app.register(formResources, { db, prefix: '/api', storage, authenticate: 'Bearer realm="example"', resources: [new AuthorResource(schema), stickyNoteResource(schema)], dbTimeout, etagSecret })
+    await app.register(formResources, { db, prefix: '/api', storage, authenticate: 'Bearer realm="example"', resources: [new AuthorResource(schema), new BookResource(schema), tagResource(schema), stickyNoteResource(schema)], dbTimeout, etagSecret })
   } catch (error) {
     // the app never starts: its database is closed here, not by `close()`
     await close()

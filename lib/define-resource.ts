@@ -3,6 +3,7 @@ import type { InferSelectModel, Table } from 'drizzle-orm'
 import type { ModelFormClass } from './form.ts'
 import type { SuccessUrl } from './html.ts'
 import type { FileStorage } from './storage.ts'
+import type { ModelFormSetClass } from './formset.ts'
 import { FormResource, type HttpMethod, type ParseHook, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 
@@ -22,6 +23,9 @@ export interface ResourceDefinition<TTable extends Table, TNames extends string>
   storage?: FileStorage
   successUrl?: SuccessUrl<InferSelectModel<TTable>>
   versionColumn?: Extract<keyof TTable['_']['columns'], string>
+  bulk?: boolean
+  formSetClass?: ModelFormSetClass<TTable, any>
+  inlines?: Record<string, ModelFormSetClass<any, any, TTable>>
   hasAccessPermissions?: (request: FastifyRequest, instance: InferSelectModel<TTable>) => boolean | Promise<boolean>
   hasListAccessPermissions?: (request: FastifyRequest) => boolean | Promise<boolean>
   hasModifyPermissions?: (request: FastifyRequest, instance?: InferSelectModel<TTable>) => boolean | Promise<boolean>

@@ -156,11 +156,16 @@ export class ValidationError extends Error {
   }
 }
 
-/** Thrown by `save()` when the row being updated was deleted meanwhile (Django's `DoesNotExist`). */
+/** Thrown by `save()` when the row being updated was deleted meanwhile (Django's `DoesNotExist`); `key` is that row's key, when known. */
 export class ObjectDoesNotExist extends Error {
-  constructor (message: string) {
+  readonly key?: unknown
+  /** The table of that row, when known (a Drizzle table). */
+  readonly table?: unknown
+  constructor (message: string, key?: unknown, table?: unknown) {
     super(message)
     this.name = 'ObjectDoesNotExist'
+    if (key !== undefined) this.key = key
+    if (table !== undefined) this.table = table
   }
 }
 

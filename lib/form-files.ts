@@ -6,8 +6,7 @@
  * (lib/form-request.ts), so a plan that writes nothing (a dry run) stores nothing either.
  */
 import { imageType, isUpload, type UploadedFile } from './fields/index.ts'
-import type { ModelForm, SaveOptions } from './form.ts'
-import { planWrite, valuesToSave, writeForm } from './form-stages.ts'
+import type { ModelForm } from './form.ts'
 import { attempt, then, type MaybePromise } from './maybe.ts'
 import { localStorage, type FileStorage } from './storage.ts'
 import { uniqueKey } from './storage-keys.ts'
@@ -45,7 +44,7 @@ export function storeFiles (form: ModelForm<any>): void | Promise<void> {
   for (const name of form.meta.fileFields) {
     const value = cleaned[name]
     if (value !== null && !isUpload(value)) continue
-    const field = form.fields[name]
+    const field = form.fieldsNow[name]
     const current = instance?.[name]
     if (field.options.deleteReplaced === true && typeof current === 'string' && current !== '') changes.replaced.push(current)
     if (value === null) continue
@@ -97,10 +96,10 @@ export function hasFileChanges (form: ModelForm<any>): boolean {
   return false
 }
 
-/** The write of a form with file fields: store, write the row, then delete the replaced files, or on failure the stored ones. */
-export function writeWithFiles (form: ModelForm<any>, options: SaveOptions): MaybePromise<Row> {
+/** The write of a form with file fields: store, `write` the row, then delete the replaced files, or on failure the stored ones. */
+export function writeWithFiles (form: ModelForm<any>, write: () => MaybePromise<Row>): MaybePromise<Row> {
   return then(storeFiles(form), () => attempt(
-    () => writeForm(form, planWrite(form, valuesToSave(form), options)),
+    write,
     (row) => then(deleteReplacedFiles(form), () => row),
     (error) => then(discardStoredFiles(form), () => { throw error })
   ))

@@ -6,12 +6,15 @@ import type { Table } from 'drizzle-orm'
 import { NON_FIELD_ERRORS } from './errors.ts'
 import { Field, fieldOf } from './fields/index.ts'
 import { capfirst, formatMessage, pickMessage, textList, verboseNameOf, type ErrorMessages } from './messages.ts'
-import type { Model } from './model.ts'
+import type { ManyToMany, Model } from './model.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 import { columnField, describe, type TableInfo } from './db/index.ts'
 
 /** The keys of a table's columns. */
 export type ColumnKey<TTable extends Table> = Extract<keyof TTable['_']['columns'], string>
+
+/** The names a form over a table (and its model's many-to-many relations `TRelations`) may list. */
+export type FieldKey<TTable extends Table, TRelations extends string = never> = ColumnKey<TTable> | TRelations
 
 /** Declared fields by name. */
 export type DeclaredFields = Record<string, Field<any>>
@@ -35,8 +38,8 @@ export type FormNames<TNames extends string, TDeclared> = NoInfer<TNames> | Extr
 export interface ModelFormOptions<TTable extends Table = Table, TNames extends string = string, TDeclared extends DeclaredFields = DeclaredFields> {
   /** The columns in the form, in order, or `'__all__'`; this or `exclude` is required. */
   fields?: ReadonlyArray<TNames> | '__all__'
-  /** Every editable column but these. */
-  exclude?: ReadonlyArray<ColumnKey<TTable>>
+  /** Every editable column (and many-to-many field) but these. */
+  exclude?: ReadonlyArray<ColumnKey<TTable> | TNames>
   labels?: Partial<Record<FormNames<TNames, TDeclared>, string>>
   helpTexts?: Partial<Record<FormNames<TNames, TDeclared>, string>>
   /** Messages per field (and per `'__all__'` for `uniqueTogether`), over the model's and Django's. */
@@ -64,9 +67,19 @@ export interface FormMeta {
   /** The same, as a list in form order. */
   readonly referenceList: ReadonlyArray<readonly [string, { table: Table, column: string }]>
   /** Unique sets whose columns are all in the form, with the message each gives and its code. */
-  readonly uniqueChecks: ReadonlyArray<{ keys: readonly string[], field: string, message: string, code: 'unique' | 'uniqueTogether' }>
+  readonly uniqueChecks: readonly UniqueCheck[]
+  /** The many-to-many fields of the form, in form order, with their relations. */
+  readonly manyToMany: ReadonlyArray<readonly [string, ManyToMany]>
   /** Saved fields of a file kind, in form order: their uploads are stored by the save, their keys written. */
   readonly fileFields: readonly string[]
+}
+
+/** One unique (or unique-together) set a form checks, with the message it gives and that message's code. */
+export interface UniqueCheck {
+  readonly keys: readonly string[]
+  readonly field: string
+  readonly message: string
+  readonly code: 'unique' | 'uniqueTogether'
 }
 
 /** Checks the options and derives the fields; throws, naming the fix, on a mistake. */
@@ -80,10 +93,11 @@ export function buildMeta (model: Model, options: ModelFormOptions<Table, string
     throw new codes.FFR_ERR_FORM_FIELDS_TYPE(tableName)
   }
   const declared = options.declared ?? {}
-  const editable = Object.keys(info.columns).filter((key) => !info.automatic.has(key) && model.fields[key]?.editable !== false)
+  const relations = model.manyToMany ?? {}
+  const editable = [...Object.keys(info.columns).filter((key) => !info.automatic.has(key) && model.fields[key]?.editable !== false), ...Object.keys(relations)]
   const check = (list: readonly string[], option: string): void => {
     for (const key of list) {
-      if (key in declared) continue
+      if (key in declared || key in relations) continue
       if (!(key in info.columns)) throw new codes.FFR_ERR_UNKNOWN_FIELD(`modelForm(${tableName})`, key, option, [...editable, ...Object.keys(declared)])
       if (option === 'fields' && !editable.includes(key)) throw new codes.FFR_ERR_FIELD_NOT_EDITABLE(tableName, key)
     }
@@ -104,31 +118,42 @@ export function buildMeta (model: Model, options: ModelFormOptions<Table, string
   const baseFields: Record<string, Field> = {}
   for (const key of names) baseFields[key] = deriveField(model, info, options, key)
   const saved = names.filter((key) => key in info.columns && !info.automatic.has(key))
+  const manyToMany = names.filter((key) => key in relations).map((key) => [key, relations[key]] as const)
   const references = new Map<string, { table: Table, column: string }>()
   for (const fk of info.foreignKeys) {
     if (fk.columns.length === 1 && saved.includes(fk.columns[0])) references.set(fk.columns[0], { table: fk.foreignTable, column: fk.foreignColumns[0] })
   }
-  const modelName = capfirst(model.verboseName)
-  const modelLabel = (key: string): string => capfirst(model.fields[key]?.verboseName ?? verboseNameOf(key))
-  const uniqueChecks = info.uniques.filter((keys) => keys.every((key) => saved.includes(key))).map((keys) => {
-    if (keys.length === 1) {
-      const template = baseFields[keys[0]].message('unique')
-      return { keys, field: keys[0], code: 'unique' as const, message: formatMessage(template, { model_name: modelName, field_label: modelLabel(keys[0]) }) }
-    }
-    const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]])
-    return { keys, field: NON_FIELD_ERRORS, code: 'uniqueTogether' as const, message: formatMessage(template, { model_name: modelName, field_labels: textList(keys.map(modelLabel)) }) }
-  })
+  const uniqueChecks = uniqueChecksOf(model, info, baseFields, options, saved)
   const fileFields = saved.filter((key) => baseFields[key].spec.fromFiles === true)
   for (const key of fileFields) {
     const kind = columnField(model.table, info.columns[key]).kind
     if (kind !== 'string') throw new codes.FFR_ERR_FILE_COLUMN(tableName, key, kind)
   }
   const cleanHooks = names.filter((key) => typeof options.clean?.[key] === 'function').map((key) => [key, options.clean![key]!] as const)
-  return { model, info, options, baseFields, cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks, fileFields }
+  return { model, info, options, baseFields, cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks, manyToMany, fileFields }
+}
+
+/**
+ * The unique checks of the table's unique sets whose keys are all among `keys` (the form's
+ * saved columns, plus an inline formset's key to its parent), with Django's messages.
+ */
+export function uniqueChecksOf (model: Model, info: TableInfo, baseFields: Readonly<Record<string, Field>>, options: ModelFormOptions<Table, string>, keys: readonly string[]): UniqueCheck[] {
+  const modelName = capfirst(model.verboseName)
+  const modelLabel = (key: string): string => capfirst(model.fields[key]?.verboseName ?? verboseNameOf(key))
+  return info.uniques.filter((set) => set.every((key) => keys.includes(key))).map((set) => {
+    if (set.length === 1) {
+      const template = baseFields[set[0]]?.message('unique') ?? pickMessage('unique', [model.fields[set[0]]?.errorMessages])
+      return { keys: set, field: set[0], code: 'unique' as const, message: formatMessage(template, { model_name: modelName, field_label: modelLabel(set[0]) }) }
+    }
+    const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]])
+    return { keys: set, field: NON_FIELD_ERRORS, code: 'uniqueTogether' as const, message: formatMessage(template, { model_name: modelName, field_labels: textList(set.map(modelLabel)) }) }
+  })
 }
 
 function deriveField (model: Model, info: TableInfo, options: ModelFormOptions<Table, string>, key: string): Field {
   const own = options.declared?.[key]
+  const relation = model.manyToMany?.[key]
+  if (relation !== undefined && own === undefined) return relationField(relation, options, key)
   const column = info.columns[key]
   const described = model.fields[key] ?? {}
   const messages = { ...described.errorMessages, ...options.errorMessages?.[key], ...own?.options.errorMessages }
@@ -146,5 +171,20 @@ function deriveField (model: Model, info: TableInfo, options: ModelFormOptions<T
     nullable: !column.notNull,
     ...(described.validators !== undefined ? { validators: described.validators } : {}),
     ...(described.choices !== undefined ? { choices: described.choices } : {})
+  })
+}
+
+/** The field of a many-to-many relation (Django's `ModelMultipleChoiceField`): each key converted by the related column's field. */
+function relationField (relation: ManyToMany, options: ModelFormOptions<Table, string>, key: string): Field {
+  const target = describe(relation.targetTable)
+  const keyField = fieldOf(columnField(relation.targetTable, target.columns[relation.targetColumn]))
+  const { verboseName, helpText, errorMessages, required = false } = relation.options
+  const text = options.helpTexts?.[key] ?? helpText
+  return new Field('modelMultipleChoice', {
+    keyField,
+    required,
+    label: options.labels?.[key] ?? capfirst(verboseName ?? verboseNameOf(key)),
+    errorMessages: { ...errorMessages, ...options.errorMessages?.[key] },
+    ...(text !== undefined ? { helpText: text } : {})
   })
 }

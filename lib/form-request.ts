@@ -12,9 +12,12 @@ import type { InferSelectModel, Table } from 'drizzle-orm'
 import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
 import { ModelForm, saveForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
+import { boundData } from './form-stages.ts'
 import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
-import { checkFieldKeys } from './setup-errors.ts'
+import { checkFieldKeys, codes } from './setup-errors.ts'
+import type { ModelFormSet } from './formset.ts'
+import { cleanWithInlines, makeInlines, saveWithInlines } from './inline-stages.ts'
 import type { Row } from './db/index.ts'
 
 /** `handleFormRequest`'s answer: `[201 | 200, {<name>: row}]` or `[INVALID_FORM_DATA, {fields}]`. */
@@ -47,6 +50,8 @@ export interface FormRequest {
   /** What the parse hooks refused, by field. */
   parseErrors?: Array<readonly [string, ValidationError]>
   form?: ModelForm<any>
+  /** The inline formsets the request names, by key (a resource with `inlines`). */
+  inlines?: Array<readonly [string, ModelFormSet<any>]>
   saved?: Row
   result?: FormResult<any>
   done?: boolean
@@ -70,17 +75,8 @@ export interface FormRequestPlan {
 
 /** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data). */
 export function bindData (state: FormRequest): void {
-  const { data, instance } = state.args
-  const formData: Record<string, unknown> = {}
-  const fields = state.plan.FormClass.baseFields
-  for (const name in fields) {
-    if (Object.hasOwn(data, name)) formData[name] = data[name]
-    else if (instance !== undefined && Object.hasOwn(instance, name)) formData[name] = instance[name]
-    else {
-      const initial = fields[name].initialValue()
-      if (initial !== undefined) formData[name] = initial
-    }
-  }
+  const { data } = state.args
+  const formData = boundData(state.plan.FormClass.baseFields, data, state.args.instance)
   for (const key of state.plan.extraKeys) if (Object.hasOwn(data, key)) formData[key] = data[key]
   state.formData = formData
 }
@@ -123,7 +119,7 @@ export function clean (state: FormRequest): MaybePromise<void> {
 }
 
 /** The save options of a request: its `saveKwargs`, with the resource's version column. */
-function saveOptions (state: FormRequest): SaveOptions | undefined {
+export function saveOptions (state: FormRequest): SaveOptions | undefined {
   const { saveKwargs } = state.args
   const version = state.resource.versionColumn
   return version === undefined ? saveKwargs : { versionColumn: version, ...saveKwargs }
@@ -176,7 +172,7 @@ function callBuildSuccess (state: FormRequest): void {
 }
 
 /** Ends the request with the resource's `buildFormErrorResponse`: for the form's errors, or a `ValidationError` raised by a step (anything else is thrown on). */
-function refuse (state: FormRequest, error?: unknown): void {
+export function refuse (state: FormRequest, error?: unknown): void {
   if (error !== undefined && !(error instanceof ValidationError)) throw error
   state.result = state.resource.buildFormErrorResponse({ ...contextOf(state), form: state.form, errors: error as ValidationError | undefined, instance: state.args.instance })
   state.done = true
@@ -194,12 +190,15 @@ export function planFormRequest (resource: FormResource<any, any>, { create }: {
   const parse = resource.parse as Record<string, ((value: unknown, ctx: StepContext) => unknown) | undefined>
   const hooks = Object.keys(FormClass.baseFields).filter((name) => typeof parse[name] === 'function').map((name) => [name, parse[name]!] as const)
   const overrides = (step: 'createForm' | 'saveForm'): boolean => resource[step] !== FormResource.prototype[step]
-  const saveStage = overrides('saveForm') ? callSaveForm : overrides('createForm') || FormClass.prototype.save !== ModelForm.prototype.save ? callFormSave : save
+  const inlines = Object.keys(resource.inlines ?? {}).length > 0
+  // the parent and its children are one write: a save of the parent alone cannot be a step of it
+  if (inlines && (overrides('saveForm') || FormClass.prototype.save !== ModelForm.prototype.save)) throw new codes.FFR_ERR_INLINES_SAVE(resource.name)
+  const saveStage = inlines ? saveWithInlines : overrides('saveForm') ? callSaveForm : overrides('createForm') || FormClass.prototype.save !== ModelForm.prototype.save ? callFormSave : save
   const stagesOf = (files: boolean): Array<Stage<FormRequest>> => {
     const stages: Array<Stage<FormRequest>> = []
     if (overrides('createForm')) stages.push(callCreateForm)
     else stages.push(bindData, ...(hooks.length > 0 ? [parseHooks] : []), makeForm)
-    stages.push(clean, ...(files ? [storeUploads, withFiles(saveStage)] : [saveStage]))
+    stages.push(...(inlines ? [makeInlines, cleanWithInlines] : [clean]), ...(files ? [storeUploads, withFiles(saveStage)] : [saveStage]))
     stages.push(resource.buildFormSuccessResponse !== FormResource.prototype.buildFormSuccessResponse ? callBuildSuccess : envelope)
     return stages
   }
@@ -221,7 +220,7 @@ export function planFor (plan: FormRequestPlan, args: HandleFormRequestArgs<any>
 }
 
 /** The request and the call's extra keys (every key but the ones `handleFormRequest` takes itself): made once, when a step needs it. */
-function contextOf (state: FormRequest): StepContext {
+export function contextOf (state: FormRequest): StepContext {
   if (state.ctx !== undefined) return state.ctx
   const { args } = state
   const ctx: StepContext = { request: args.request }
@@ -233,7 +232,7 @@ function contextOf (state: FormRequest): StepContext {
 
 /** A fresh request state for a plan. */
 export function startRequest (resource: FormResource<any, any>, plan: FormRequestPlan, args: HandleFormRequestArgs<any>): FormRequest {
-  return { resource, plan, args, ctx: undefined, formData: undefined, parseErrors: undefined, form: undefined, saved: undefined, result: undefined, done: false }
+  return { resource, plan, args, ctx: undefined, formData: undefined, parseErrors: undefined, form: undefined, inlines: undefined, saved: undefined, result: undefined, done: false }
 }
 
 /** Runs a form request through its plan; its answer at once when every stage answered at once. */

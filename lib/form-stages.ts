@@ -4,28 +4,48 @@
  * `ModelForm.isValid()` / `save()` and a resource's request plan run the same functions; each
  * answers at once when the database does (SQLite) and with a promise when it does not.
  */
-import type { Table } from 'drizzle-orm'
 import { NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError } from './errors.ts'
+import { checkManyToMany, checkReferences, checkUnique, missingRelated } from './form-checks.ts'
 import type { FormMeta } from './form-options.ts'
 import type { ModelForm, SaveOptions } from './form.ts'
 import { attempt, eachInTurn, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
 import type { FieldSource } from './fields/index.ts'
-import type { Row, WriteOp } from './db/index.ts'
+import type { RelatedSet, Row, WriteOp } from './db/index.ts'
+
+export { checkManyToMany, checkReferences, checkUnique } from './form-checks.ts'
 
 /** A stage of a form's cleaning: works on the form, files errors on it. */
 export type FormStage = Stage<ModelForm<any>>
 
+/** The bound data of a form: each field from the request data, else the instance, else its initial value (Django's initial < instance < data). */
+export function boundData (fields: Readonly<Record<string, { initialValue (): unknown }>>, data: Readonly<Record<string, unknown>>, instance?: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const bound: Record<string, unknown> = {}
+  for (const name in fields) {
+    if (Object.hasOwn(data, name)) bound[name] = data[name]
+    else if (instance !== undefined && Object.hasOwn(instance, name)) bound[name] = instance[name]
+    else {
+      const initial = fields[name].initialValue()
+      if (initial !== undefined) bound[name] = initial
+    }
+  }
+  return bound
+}
+
 /**
  * Clean fields: each field's `clean` (Django's `to_python`, `validate`, validators) of the value
  * its kind reads (`data[name]`, or a file kind's upload and clear flag); a field with an error
- * filed already (a parse hook's) is left as it is.
+ * filed already (a parse hook's) is left as it is, and so is a many-to-many field an update
+ * leaves out (the row keeps its set).
  */
 export function cleanFields (form: ModelForm<any>): void {
-  const { fields, data, errors } = form
+  const { data } = form
+  const fields = form.fieldsNow
+  const errors = form.errorsNow
   const cleaned = form.cleanedData as Row
   for (const name in fields) {
     if (name in errors) continue
     const field = fields[name]
+    if (field.kind === 'modelMultipleChoice' && form.instance !== undefined && data[name] === undefined) continue
     const { valueFrom } = field.spec
     try {
       cleaned[name] = field.clean(valueFrom === undefined ? data[name] : valueFrom(name, form as FieldSource))
@@ -40,7 +60,7 @@ export function cleanFields (form: ModelForm<any>): void {
 export function cleanHooks (form: ModelForm<any>): void | Promise<void> {
   return eachInTurn(form.meta.cleanHooks, ([name, hook]) => {
     const cleaned = form.cleanedData as Row
-    if (!Object.hasOwn(cleaned, name) || name in form.errors) return
+    if (!Object.hasOwn(cleaned, name) || name in form.errorsNow) return
     const failed = (error: unknown): void => {
       if (!(error instanceof ValidationError)) throw error
       form.addError(name, error)
@@ -62,80 +82,47 @@ export function cleanWhole (form: ModelForm<any>): void | PromiseLike<void> {
   return isThenable(done) ? done as PromiseLike<void> : undefined
 }
 
-/** Model checks, foreign keys: each referenced row that a clean value names must exist. */
-export function checkReferences (form: ModelForm<any>): void | Promise<void> {
-  return eachInTurn(form.meta.referenceList, ([name, reference]) => {
-    const value = (form.cleanedData as Row)[name]
-    if (value === null || value === undefined || name in form.errors) return
-    const found = then(form.adapter.exists(reference.table, [reference.column], [value]), (exists) => {
-      if (!exists) form.addError(name, form.fields[name].error('invalidChoice'))
-    })
-    return isThenable(found) ? found as PromiseLike<void> : undefined
-  })
-}
-
-/**
- * Model checks, uniqueness (Django's `validate_unique`): each unique and unique-together set
- * whose fields are all clean, leaving out the instance's own row; a set an update leaves as the
- * row holds it needs no query.
- */
-export function checkUnique (form: ModelForm<any>): void | Promise<void> {
-  const { meta } = form
-  const instance = form.instance as Row | undefined
-  const exclude = instance?.[meta.info.primaryKey]
-  return eachInTurn(meta.uniqueChecks, ({ keys, field, message, code }) => {
-    const values = uniqueValues(keys, form)
-    if (values === undefined || (instance !== undefined && unchanged(keys, values, instance))) return
-    const checked = then(form.adapter.exists(meta.info.table, keys, values, exclude), (taken) => {
-      if (taken) form.addError(field, new ValidationError(message, { code }))
-    })
-    return isThenable(checked) ? checked as PromiseLike<void> : undefined
-  })
-}
-
-/** The values a unique check queries; `undefined` when a field has an error or no value, and the check is skipped. */
-function uniqueValues (keys: readonly string[], form: ModelForm<any>): unknown[] | undefined {
-  const cleaned = form.cleanedData as Row
-  const values: unknown[] = []
-  for (const key of keys) {
-    const value = cleaned[key]
-    if (key in form.errors || value === null || value === undefined) return undefined
-    values.push(value)
-  }
-  return values
-}
-
-function unchanged (keys: readonly string[], values: readonly unknown[], instance: Row): boolean {
-  for (let i = 0; i < keys.length; i++) {
-    const a = values[i]
-    const b = instance[keys[i]]
-    if (a !== b && !(a instanceof Date && b instanceof Date && a.getTime() === b.getTime())) return false
-  }
-  return true
-}
-
-/** The clean stages a form's meta needs, leaving out the ones it has nothing for. */
-export function cleanStages (meta: FormMeta): FormStage[] {
+/** The clean stages of one form that ask nothing of the database: fields, clean hooks, `cleanForm`. */
+export function ownStages (meta: FormMeta): FormStage[] {
   const stages: FormStage[] = [cleanFields]
   if (meta.cleanHooks.length > 0) stages.push(cleanHooks)
   if (meta.options.cleanForm !== undefined) stages.push(cleanWhole)
+  return stages
+}
+
+/** The clean stages a form's meta needs, leaving out the ones it has nothing for: its own, then the model checks. */
+export function cleanStages (meta: FormMeta): FormStage[] {
+  const stages = ownStages(meta)
   if (meta.referenceList.length > 0) stages.push(checkReferences)
+  if (meta.manyToMany.length > 0) stages.push(checkManyToMany)
   if (meta.uniqueChecks.length > 0) stages.push(checkUnique)
   return stages
 }
 
-/** The values a save writes: the form's columns that cleaned to a value. */
+/**
+ * The values a save writes: the form's columns that cleaned to a value. The cleaned data itself
+ * when it holds exactly those (no copy: a batch of 10,000 rows holds one set of values).
+ */
 export function valuesToSave (form: ModelForm<any>): Row {
   const { meta, data } = form
   const cleaned = form.cleanedData as Row
-  const values: Row = {}
   const { columns } = meta.info
-  for (const key of meta.saved) {
+  // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
+  const leftOut = (key: string): boolean => {
     const value = cleaned[key]
-    // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
-    if (value === undefined || (value === null && columns[key].hasDefault && !(key in data))) continue
-    values[key] = value
+    return value === undefined || (value === null && columns[key].hasDefault && !(key in data))
   }
+  let count = 0
+  let same = true
+  for (const key of meta.saved) {
+    if (leftOut(key)) same &&= !Object.hasOwn(cleaned, key)
+    else count++
+  }
+  if (same) {
+    if (Object.keys(cleaned).length === count) return cleaned
+  }
+  const values: Row = {}
+  for (const key of meta.saved) if (!leftOut(key)) values[key] = cleaned[key]
   return values
 }
 
@@ -148,6 +135,54 @@ export function planWrite (form: ModelForm<any>, values: Row, { precondition, ve
   return [{ op: 'update', table: info.table, key: instance[info.primaryKey], values, expect: precondition, bump: versionColumn }]
 }
 
+/** Where a form's row is in a write: the index of its insert or update among the ops, or its key when no op writes it. */
+export type RowAt = { readonly at: number } | { readonly key: unknown }
+
+/**
+ * Plan the junction writes: one `relate` op per many-to-many field over every form that names
+ * it, whatever their number. An update replaces its row's set; a new row gets its set. A row
+ * whose write matched nothing (deleted meanwhile) ends the transaction with `ObjectDoesNotExist`.
+ */
+export function relateOps (entries: ReadonlyArray<{ form: ModelForm<any>, row: RowAt }>): WriteOp[] {
+  if (entries.length === 0) return []
+  const { meta } = entries[0].form
+  const ops: WriteOp[] = []
+  for (const [name, relation] of meta.manyToMany) {
+    const naming = entries.filter(({ form }) => Object.hasOwn(form.cleanedData, name))
+    if (naming.length === 0) continue
+    const pk = meta.info.primaryKey
+    const sets = (done: Row[]): RelatedSet[] => naming.map(({ form, row }) => {
+      const key = 'at' in row ? done[row.at]?.[pk] : row.key
+      if (key === undefined || key === null) throw gone(meta)
+      return [key, (form.cleanedData as Row)[name] as unknown[]]
+    })
+    ops.push({ op: 'relate', table: relation.through, source: relation.source, target: relation.target, sets, replace: naming.some(({ form }) => form.instance !== undefined), ...(relation.defaults !== undefined ? { defaults: relation.defaults } : {}) })
+  }
+  return ops
+}
+
+/** The sets a form wrote, sorted as an item serializes them (`[1, 4]`), by field. */
+export function writtenSets (form: ModelForm<any>): Record<string, unknown[]> | undefined {
+  let sets: Record<string, unknown[]> | undefined
+  for (const [name] of form.meta.manyToMany) {
+    const keys = (form.cleanedData as Row)[name] as unknown[] | undefined
+    if (keys !== undefined) (sets ??= {})[name] = sortKeys(keys)
+  }
+  return sets
+}
+
+/** Compares two keys: numbers (and bigints) by value, anything else by its text. */
+export function compareKeys (a: unknown, b: unknown): number {
+  const numeric = (typeof a === 'number' || typeof a === 'bigint') && (typeof b === 'number' || typeof b === 'bigint')
+  const [x, y] = numeric ? [a, b] : [String(a), String(b)]
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
+/** Keys in order, as an item serializes a set: `[1, 4]`. */
+export function sortKeys (keys: readonly unknown[]): unknown[] {
+  return [...keys].sort(compareKeys)
+}
+
 /**
  * Write: runs the planned writes in one transaction and returns the form's row as stored.
  * Throws `ValidationError` (filed on the form) when the database refuses a value,
@@ -157,6 +192,8 @@ export function planWrite (form: ModelForm<any>, values: Row, { precondition, ve
 export function writeForm (form: ModelForm<any>, ops: readonly WriteOp[]): MaybePromise<Row> {
   if (ops.length === 0) return form.instance as Row
   return attempt(() => form.adapter.write(ops), ([row]) => {
+    // only junction rows to write: the row itself is as it was
+    if (ops[0].op === 'relate') return form.instance as Row
     if (row === undefined) throw gone(form.meta)
     return row
   }, (error) => then(violationError(form, error), (refused) => {
@@ -185,27 +222,21 @@ export function violationError (form: ModelForm<any>, error: unknown): MaybeProm
       : new ValidationError({ [NON_FIELD_ERRORS]: 'An entry with these values already exists.' })
   }
   if (violation.kind === 'foreignKey') return missingReferences(form, columns)
-  const field = form.fields[columns[0]]
+  const field = form.fieldsNow[columns[0]]
   return field !== undefined && violation.kind === 'notNull'
     ? new ValidationError({ [columns[0]]: field.error('required') })
     : new ValidationError({ [NON_FIELD_ERRORS]: 'The database refused these values.' })
 }
 
-// SQLite does not say which key failed: ask again which referenced rows are gone
+// SQLite does not say which key failed: ask again which related rows are gone
 function missingReferences (form: ModelForm<any>, columns: readonly string[]): MaybePromise<ValidationError> {
-  const errors: Record<string, ValidationError> = {}
-  const asked = eachInTurn(form.meta.referenceList, ([name, reference]: readonly [string, { table: Table, column: string }]) => {
-    const value = (form.cleanedData as Row)[name]
-    if (value === null || value === undefined) return
-    if (columns.length > 0) {
-      if (columns.includes(name)) errors[name] = form.fields[name].error('invalidChoice')
-      return
-    }
-    const found = then(form.adapter.exists(reference.table, [reference.column], [value]), (exists) => {
-      if (!exists) errors[name] = form.fields[name].error('invalidChoice')
-    })
-    return isThenable(found) ? found as PromiseLike<void> : undefined
+  if (columns.length > 0 && columns.every((name) => form.meta.references.has(name))) {
+    const named: Record<string, ValidationError> = {}
+    for (const name of columns) named[name] = form.fieldsNow[name].error('invalidChoice')
+    return new ValidationError(named)
+  }
+  return then(missingRelated([form]), (found) => {
+    const errors = found.get(form)
+    return new ValidationError(errors !== undefined ? errors : { [NON_FIELD_ERRORS]: 'A related item does not exist.' })
   })
-  const result = (): ValidationError => new ValidationError(Object.keys(errors).length > 0 ? errors : { [NON_FIELD_ERRORS]: 'A related item does not exist.' })
-  return isThenable(asked) ? Promise.resolve(asked).then(result) : result()
 }

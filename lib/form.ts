@@ -3,8 +3,9 @@ import { mergeErrors, NON_FIELD_ERRORS, ValidationError, type ErrorDict } from '
 import type { Field } from './fields/index.ts'
 import { buildMeta, type ColumnKey, type DeclaredFields, type FormMeta, type ModelFormOptions } from './form-options.ts'
 import { hasFileChanges, withoutUploads, writeWithFiles, type FileChanges } from './form-files.ts'
-import { checkUnique, cleanStages, planWrite, valuesToSave, writeForm, type FormStage } from './form-stages.ts'
+import { checkUnique, cleanStages, ownStages, planWrite, relateOps, valuesToSave, writeForm, writtenSets, type FormStage } from './form-stages.ts'
 import { promised, runStages, then, type MaybePromise } from './maybe.ts'
+import { rememberSets } from './relations.ts'
 import { toModel, type Model } from './model.ts'
 import { codes } from './setup-errors.ts'
 import type { FileStorage } from './storage.ts'
@@ -59,12 +60,10 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
   readonly instance?: InferSelectModel<TTable>
   readonly initial: Partial<Record<string, unknown>>
   readonly isBound: boolean
-  /** This form's fields: a copy of the class's, which a subclass may change in its constructor. */
-  readonly fields: Record<TNames, Field>
-  /** Messages per field, `__all__` for the rest. */
-  errors: ErrorDict = {}
-  /** The message keys of `errors`, aligned with it (`required`, `maxLength`, ...; `invalid` for a message given none). */
-  errorCodes: ErrorDict = {}
+  // made on first use: a formset of 10,000 forms without errors holds none of them
+  private ownFields?: Record<TNames, Field>
+  private ownErrors?: ErrorDict
+  private ownCodes?: ErrorDict
   /** The cleaned values, after validation; a declared field that is not a column is here too. */
   cleanedData: Partial<InferInsertModel<TTable>> = {}
   /** Whether the form is valid, once validation has run (or a promise of it while it runs). */
@@ -73,6 +72,8 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
   storage?: FileStorage
   /** What the save did with files (lib/form-files.ts); `undefined` until it stores them. */
   fileChanges?: FileChanges
+  /** The row `save({ commit: false })` returned, whose key `saveM2M()` reads once the row is saved. */
+  unsavedRow?: Partial<InferSelectModel<TTable>>
   private readonly db: unknown
   private readonly stages: readonly FormStage[]
   private cachedAdapter?: Adapter
@@ -85,11 +86,43 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
     this.db = args.db
     this.isBound = args.data !== undefined
     this.data = args.data ?? {}
-    this.files = args.files ?? {}
+    this.files = args.files ?? NONE
     if (args.instance !== undefined) this.instance = args.instance
-    this.initial = args.initial ?? {}
+    this.initial = args.initial ?? NONE
     if (args.storage !== undefined) this.storage = args.storage
-    this.fields = { ...this.meta.baseFields } as Record<TNames, Field>
+  }
+
+  /** This form's fields: a copy of the class's, which a subclass may change in its constructor. */
+  get fields (): Record<TNames, Field> {
+    return (this.ownFields ??= { ...this.meta.baseFields } as Record<TNames, Field>)
+  }
+
+  /** Messages per field, `__all__` for the rest. */
+  get errors (): ErrorDict {
+    return (this.ownErrors ??= {})
+  }
+
+  set errors (errors: ErrorDict) {
+    this.ownErrors = errors
+  }
+
+  /** The message keys of `errors`, aligned with it (`required`, `maxLength`, ...; `invalid` for a message given none). */
+  get errorCodes (): ErrorDict {
+    return (this.ownCodes ??= {})
+  }
+
+  set errorCodes (codes: ErrorDict) {
+    this.ownCodes = codes
+  }
+
+  /** The stages' view of the fields: the form's own copy if it made one, else the class's (never to be changed through). */
+  get fieldsNow (): Readonly<Record<string, Field>> {
+    return this.ownFields ?? this.meta.baseFields
+  }
+
+  /** The stages' view of the errors: the form's, or one shared empty dict while it has none (never to be changed through). */
+  get errorsNow (): Readonly<ErrorDict> {
+    return this.ownErrors ?? NO_ERRORS
   }
 
   /** The adapter for the form's database; throws when the form was made without `db`. */
@@ -107,7 +140,7 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
     if (this.validated !== undefined) return this.validated
     if (!this.isBound) return (this.validated = false)
     const done = runStages(this.stages, this)
-    const valid = (): boolean => (this.validated = !hasErrors(this.errors))
+    const valid = (): boolean => (this.validated = !hasErrors(this.errorsNow))
     return (this.validated = done === undefined ? valid() : done.then(valid))
   }
 
@@ -149,19 +182,47 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
     return promised(() => saveForm(this as ModelForm<any>, options)) as Promise<InferSelectModel<TTable>>
   }
 
-  /** Saves many-to-many relations after `save({ commit: false })`; a form without them has nothing to save. */
-  async saveM2M (): Promise<void> {}
+  /**
+   * Writes the many-to-many relations after `save({ commit: false })` (Django's `save_m2m()`),
+   * for the row saved meanwhile: `row`, else the object `save({ commit: false })` returned (set
+   * its key on it), else the instance. Resolves once the junction rows are written, in one
+   * transaction; rejects with `FFR_ERR_M2M_NO_KEY` when that row has no key, and with
+   * `ValidationError` when the database refuses a key (a related row deleted meanwhile). A form
+   * without many-to-many fields has nothing to write.
+   */
+  saveM2M (row?: Partial<InferSelectModel<TTable>>): Promise<void> {
+    return promised(() => {
+      if (this.meta.manyToMany.length === 0) return
+      const saved = (row ?? this.unsavedRow ?? this.instance) as Row | undefined
+      const key = saved?.[this.meta.info.primaryKey]
+      if (key === undefined || key === null) throw new codes.FFR_ERR_M2M_NO_KEY(this.meta.model.verboseName)
+      const ops = relateOps([{ form: this as ModelForm<any>, row: { key } }])
+      return then(writeForm(this as ModelForm<any>, ops), () => undefined)
+    })
+  }
 }
 
 /** `save()` at once when the database answers at once: validate, plan the write, write. */
 export function saveForm (form: ModelForm<any>, options: SaveOptions = {}): MaybePromise<Row> {
   return then(form.validate(), (valid) => {
     if (!valid) throw new codes.FFR_ERR_FORM_INVALID_SAVE(form.meta.model.verboseName, form.instance === undefined)
-    if (options.commit === false) return { ...form.instance, ...withoutUploads(form, valuesToSave(form)) }
-    if (form.meta.fileFields.length > 0 && (form.fileChanges !== undefined || hasFileChanges(form))) return writeWithFiles(form, options)
-    return writeForm(form, planWrite(form, valuesToSave(form), options))
+    if (options.commit === false) return (form.unsavedRow = { ...form.instance, ...withoutUploads(form, valuesToSave(form)) })
+    if (form.meta.fileFields.length > 0 && (form.fileChanges !== undefined || hasFileChanges(form))) return writeWithFiles(form, () => writeRow(form, options))
+    return writeRow(form, options)
   })
 }
+
+/** Plan the write and write: the row, and its junction rows in the same transaction. The values are taken now, after any upload was stored and its key put in the cleaned data. */
+function writeRow (form: ModelForm<any>, options: SaveOptions): MaybePromise<Row> {
+  const ops = planWrite(form, valuesToSave(form), options)
+  if (form.meta.manyToMany.length === 0) return writeForm(form, ops)
+  const related = relateOps([{ form, row: ops.length > 0 ? { at: 0 } : { key: (form.instance as Row)[form.meta.info.primaryKey] } }])
+  return then(writeForm(form, [...ops, ...related]), (row) => rememberSets(row, writtenSets(form)))
+}
+
+/** No files, no initial values: one frozen object for every form made without them. */
+const NONE: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>
+const NO_ERRORS: ErrorDict = Object.freeze({}) as ErrorDict
 
 function hasErrors (errors: ErrorDict): boolean {
   // eslint-disable-next-line no-unreachable-loop -- the first key is enough
@@ -190,6 +251,26 @@ function cleanPlanOf (FormClass: typeof ModelForm): readonly FormStage[] {
   return plan
 }
 
+/**
+ * How a formset cleans the forms of a class: the stages each form runs on its own, and which
+ * model checks the formset runs once over all of them (`batched`); none when the class
+ * overrides `fullClean` (its forms then check themselves), and no unique checks when it
+ * overrides `validateUnique` (called on each form instead).
+ */
+export function batchPlanOf (FormClass: typeof ModelForm | ModelFormClass<any, any>): { own: readonly FormStage[], batched: boolean, uniqueBatched: boolean } {
+  const Class = FormClass as typeof ModelForm
+  const proto = Class.prototype as any
+  const base = ModelForm.prototype as any
+  if (proto.fullClean !== base.fullClean) return { own: [callFullClean], batched: false, uniqueBatched: false }
+  const uniqueBatched = proto.validateUnique === base.validateUnique
+  return { own: uniqueBatched ? ownStages(Class.meta) : [...ownStages(Class.meta), callValidateUnique], batched: true, uniqueBatched }
+}
+
+/** Whether a form has no errors. */
+export function isClean (form: ModelForm<any>): boolean {
+  return !hasErrors(form.errorsNow)
+}
+
 /** What `validate()` runs for a class, worked out once per class: an overridden `fullClean`, else the clean stages. */
 function planOf (FormClass: typeof ModelForm): readonly FormStage[] {
   let plan = plans.get(FormClass)
@@ -215,20 +296,22 @@ export type ModelFormClass<TTable extends Table = Table, TNames extends string =
  * (`FFR_ERR_...`) when the options name no fields, or name a field that does not exist or
  * cannot be edited, in `fields` or in any option keyed by field.
  */
-export function modelForm<TTable extends Table, TDeclared extends DeclaredFields = Record<never, Field>> (
-  table: TTable | Model<TTable>,
-  options: ModelFormOptions<TTable, ColumnKey<TTable>, TDeclared> & { fields?: '__all__' }
-): ModelFormClass<TTable, ColumnKey<TTable> | Extract<keyof TDeclared, string>>
+export function modelForm<TTable extends Table, TRelations extends string = never, TDeclared extends DeclaredFields = Record<never, Field>> (
+  table: TTable | Model<TTable, TRelations>,
+  options: ModelFormOptions<TTable, ColumnKey<TTable> | TRelations, TDeclared> & { fields?: '__all__' }
+): ModelFormClass<TTable, ColumnKey<TTable> | TRelations | Extract<keyof TDeclared, string>>
 export function modelForm<
   TTable extends Table,
-  const TNames extends ColumnKey<TTable> | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
+  TRelations extends string = never,
+  const TNames extends ColumnKey<TTable> | TRelations | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
   TDeclared extends DeclaredFields = Record<never, Field>
-> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>>
+> (table: TTable | Model<TTable, TRelations>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>>
 export function modelForm<
   TTable extends Table,
-  const TNames extends ColumnKey<TTable> | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
+  TRelations extends string = never,
+  const TNames extends ColumnKey<TTable> | TRelations | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
   TDeclared extends DeclaredFields = Record<never, Field>
-> (table: TTable | Model<TTable>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>> {
+> (table: TTable | Model<TTable, TRelations>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>> {
   const meta = buildMeta(toModel(table), options as unknown as ModelFormOptions<Table, string>)
   return class extends ModelForm<TTable, TNames | Extract<keyof TDeclared, string>> {
     static override meta = meta

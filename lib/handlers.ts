@@ -12,7 +12,9 @@ import type { FormResult } from './form-request.ts'
 import { seeOther, wantsHtml } from './html.ts'
 import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
 import { uploadsOf } from './multipart.ts'
+import { FormResource } from './resource.ts'
 import type { Method, ResourceRoute } from './routes.ts'
+import { withRelations } from './relations.ts'
 import { absoluteUrl, etagMatches, onlyList, pageOf, sendError, success, trimItem, type Link } from './responses.ts'
 import type { Precondition, Row } from './db/index.ts'
 
@@ -27,22 +29,22 @@ type Done = void | Promise<void>
 
 const TUNNELLED = new Set(['PUT', 'PATCH', 'DELETE'])
 
-function configOf (request: FastifyRequest): RouteConfig {
+export function configOf (request: FastifyRequest): RouteConfig {
   return request.routeOptions.config as unknown as RouteConfig
 }
 
 /** 401 with the plugin's `WWW-Authenticate` (djblets' by default) when the request has no user, else 403, as djblets does. */
-function sendPermissionError (request: FastifyRequest, reply: FastifyReply): void {
+export function sendPermissionError (request: FastifyRequest, reply: FastifyReply): void {
   sendError(reply, (request as { user?: unknown }).user == null ? configOf(request).ffr.notLoggedIn : PERMISSION_DENIED)
 }
 
 /** Goes on with `next` when the permission check says yes, else answers 401 or 403. */
-function permitted (request: FastifyRequest, reply: FastifyReply, allowed: boolean | PromiseLike<boolean>, next: () => MaybePromise<void>): MaybePromise<void> {
+export function permitted (request: FastifyRequest, reply: FastifyReply, allowed: boolean | PromiseLike<boolean>, next: () => MaybePromise<void>): MaybePromise<void> {
   return then(allowed, (ok) => ok ? next() : sendPermissionError(request, reply))
 }
 
 /** The request body as an object of fields; `undefined` after answering 400 for anything else. */
-function readBody (request: FastifyRequest, reply: FastifyReply): Record<string, unknown> | undefined {
+export function readBody (request: FastifyRequest, reply: FastifyReply): Record<string, unknown> | undefined {
   const body = request.body
   if (body === undefined || body === null) return {}
   if (typeof body === 'object' && !Array.isArray(body)) return body as Record<string, unknown>
@@ -58,12 +60,32 @@ function itemLinks (route: ResourceRoute, href: string): Record<string, Link> {
   return links
 }
 
-function itemPath (route: ResourceRoute, row: Row): string {
+export function itemPath (route: ResourceRoute, row: Row): string {
   return `${route.listPath}${String(row[route.info.primaryKey])}/`
 }
 
+/** The rows with what their items carry besides their columns (many-to-many sets, inline children): one query per relation for all of them, none for what a save remembered. */
+export function withItemRelations (route: ResourceRoute, rows: readonly Row[]): MaybePromise<readonly Row[]> {
+  return route.relations === undefined ? rows : withRelations(route.adapter, route.relations, rows)
+}
+
+/**
+ * The items of rows, relations read once for all of them, in order. `owned`: the rows are the
+ * request's own (just written by a bulk request), so an item is its row with its links added,
+ * not a copy, when the resource serializes rows as they are and the request trims nothing.
+ */
+export function serializeRows (route: ResourceRoute, request: FastifyRequest, rows: readonly Row[], owned = false): MaybePromise<Array<Record<string, unknown>>> {
+  const query = request.query as Record<string, unknown>
+  const inPlace = owned && route.fileColumns.length === 0 && route.resource.serializeObject === FormResource.prototype.serializeObject && query['only-fields'] === undefined && query['only-links'] === undefined
+  return then(withItemRelations(route, rows), (full) => {
+    if (!inPlace) return allOf(full.map((row) => serialize(route, request, row)))
+    for (const row of full) row.links = itemLinks(route, absoluteUrl(request, itemPath(route, row)))
+    return full as Row[]
+  })
+}
+
 /** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields`, with its links and file keys as absolute URLs. `href`: its absolute URL, when known. */
-function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row))): MaybePromise<Record<string, unknown>> {
+export function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row))): MaybePromise<Record<string, unknown>> {
   return then(route.resource.serializeObject(row, { request }), (out) => {
     const query = request.query as Record<string, unknown>
     const item = trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
@@ -82,7 +104,7 @@ function fileUrl (route: ResourceRoute, request: FastifyRequest, key: string): s
 }
 
 /** Loads the URL's row, answering 404 (before any permission check) when there is none. */
-function loadRow (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply): MaybePromise<Row | undefined> {
+export function loadRow (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply): MaybePromise<Row | undefined> {
   let id: unknown
   try {
     id = route.idField.clean((request.params as { id: string }).id)
@@ -133,11 +155,15 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   const { name } = route.resource
   const row = (payload as Record<string, Row>)[name]
   if (wantsHtml(request)) return seeOther(reply, request, route.resource.successUrl, row, status === 201 ? 'create' : 'update', absoluteUrl(request, itemPath(route, row)))
-  if (status === 201) {
-    const href = absoluteUrl(request, itemPath(route, row))
-    return then(serialize(route, request, row, href), (item) => { reply.code(201).header('Location', href).send(success(name, item)) })
-  }
-  return then(serialize(route, request, row), (item) => { reply.code(status).header('ETag', route.etag(row)).send(success(name, item)) })
+  // the ETag of the row's own columns, taken before its relations are added to it
+  const etag = status === 201 ? undefined : route.etag(row)
+  return then(withItemRelations(route, [row]), ([full]) => {
+    if (status === 201) {
+      const href = absoluteUrl(request, itemPath(route, row))
+      return then(serialize(route, request, full, href), (item) => { reply.code(201).header('Location', href).send(success(name, item)) })
+    }
+    return then(serialize(route, request, full), (item) => { reply.code(status).header('ETag', etag!).send(success(name, item)) })
+  })
 }
 
 /** `GET <list>`: a page of items in key order with `total_results` and links. */
@@ -148,7 +174,7 @@ export function listItems (request: FastifyRequest, reply: FastifyReply): Done {
     if (!ok) return sendPermissionError(request, reply)
     const { start, max } = pageOf(request.query as Record<string, unknown>, resource.maxResultsDefault, resource.maxResultsCap)
     return then(allOf([adapter.list(table, start, max), adapter.count(table)] as const), ([rows, total]) => {
-      return then(allOf(rows.map((row) => serialize(route, request, row))), (items) => {
+      return then(serializeRows(route, request, rows), (items) => {
         const page = (from: number): Link => ({ href: absoluteUrl(request, `${route.listPath}?start=${from}&max-results=${max}`), method: 'GET' })
         const links: Record<string, Link> = { self: { href: absoluteUrl(request, request.url), method: 'GET' } }
         if (route.canCreate) links.create = { href: absoluteUrl(request, route.listPath), method: 'POST' }
@@ -182,7 +208,7 @@ export function readItem (request: FastifyRequest, reply: FastifyReply): Done {
         reply.code(304).header('ETag', etag).send()
         return
       }
-      return then(serialize(route, request, row), (item) => { reply.header('ETag', etag).send(success(route.resource.name, item)) })
+      return then(withItemRelations(route, [row]), ([full]) => then(serialize(route, request, full), (item) => { reply.header('ETag', etag).send(success(route.resource.name, item)) }))
     })
   }) as Done
 }

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { INVALID_FORM_DATA, ValidationError, type ErrorDict } from './errors.ts'
 import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
+import type { ModelFormSetClass } from './formset.ts'
 import {
   bindData, makeForm, parseError, parseHooks, planOf, runFormRequest, startRequest,
   type CreateFormArgs, type FormResult, type HandleFormRequestArgs
@@ -61,6 +62,19 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
    * function of the row; default the item's URL (the list's after a delete).
    */
   successUrl?: SuccessUrl<InferSelectModel<TTable>>
+  /**
+   * Whether the list URL takes formsets: a JSON array (or Django's management form) `POST`ed
+   * creates every item, a `PATCH` creates, updates and deletes (`"DELETE": true`), all or nothing.
+   */
+  bulk = false
+  /** The formset of bulk requests; defaults to `modelFormSet(formClass, { canDelete: true })` (Django's limits: `maxNum` 1000, `absoluteMax` 2000). */
+  formSetClass?: ModelFormSetClass<TTable, any>
+  /**
+   * Inline formsets by key (Django admin's inlines), each made by `inlineFormSet(table, child, ...)`:
+   * a create or update of the item writes the children named under the key in the same
+   * transaction, the item nests its children, and `<item URL>/<key>/` serves them.
+   */
+  inlines: Record<string, ModelFormSetClass<any, any, TTable>> = {}
 
   constructor ({ db, storage }: { db?: unknown, storage?: FileStorage } = {}) {
     if (db !== undefined) this.db = db

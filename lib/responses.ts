@@ -21,11 +21,14 @@ export const Links = Type.Record(Type.String(), LinkSchema)
 /** An item's links: a fixed shape serializes faster than a record. */
 export const ItemLinks = Type.Object({ self: Type.Optional(LinkSchema), update: Type.Optional(LinkSchema), delete: Type.Optional(LinkSchema) })
 
-/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?}`. */
+const ErrorDictSchema = Type.Record(Type.String(), Type.Array(Type.String()))
+
+/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?, items?}` (`items`: a formset's errors by prefix and index). */
 export const ErrorEnvelope = Type.Object({
   stat: Type.Literal('fail'),
   err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String(), detail: Type.Optional(Type.String()) }),
-  fields: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String())))
+  fields: Type.Optional(ErrorDictSchema),
+  items: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), ErrorDictSchema)))
 })
 
 /** The success envelope of one item: `{stat: "ok", <key>: item}`. */
@@ -36,6 +39,16 @@ export function itemEnvelope (key: string, item: TSchema): TSchema {
 /** The success envelope of a list: `{stat: "ok", <key>: [items], total_results, links}`. */
 export function listEnvelope (key: string, item: TSchema): TSchema {
   return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(item), total_results: Type.Integer(), links: Links })
+}
+
+/** The success envelope of a bulk create: `{stat: "ok", <key>: [items]}` in request order. */
+export function itemsEnvelope (key: string, item: TSchema): TSchema {
+  return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(item) })
+}
+
+/** The success envelope of a bulk change: `{stat: "ok", <key>: [item | null], deleted: [keys]}`, items in request order, `null` for an item deleted. */
+export function changesEnvelope (key: string, item: TSchema, keySchema: TSchema): TSchema {
+  return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(Type.Union([item, Type.Null()])), deleted: Type.Array(keySchema) })
 }
 
 /** The failure envelope of an error: `{stat: "fail", err}` plus `extra`, such as `fields`. */

@@ -6,14 +6,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, Route
 import { Type } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
 import type { WebAPIError } from './errors.ts'
+import { bulkRouteOf, bulkSchemas, changeItems, createItems, type BulkRoute } from './bulk-routes.ts'
+import { registerChildRoutes } from './child-routes.ts'
 import { fieldOf, type Field } from './fields/index.ts'
 import { planFor, registerPlans, runFormRequest, type FormRequestPlan, type FormResult, type HandleFormRequestArgs } from './form-request.ts'
 import { createItem, deleteItem, listItems, methodNotAllowed, readItem, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
 import type { MaybePromise } from './maybe.ts'
+import type { Relations } from './relations.ts'
 import { FormResource, type HttpMethod } from './resource.ts'
 import { MULTIPART_CONSTRAINT } from './multipart.ts'
 import { ErrorEnvelope, etagKey, etagOf, itemEnvelope, listEnvelope } from './responses.ts'
 import { bodySchema, itemSchema } from './schemas.ts'
+import { codes } from './setup-errors.ts'
 import { columnField, describe, type Adapter, type Row, type TableInfo } from './db/index.ts'
 
 /** An HTTP method a resource's URLs answer. */
@@ -43,6 +47,10 @@ export interface ResourceRoute {
   load (id: unknown): MaybePromise<Row | undefined>
   /** The form request: the resource's plan, or an overridden `handleFormRequest`. */
   formRequest (args: HandleFormRequestArgs<any>): MaybePromise<FormResult<any>>
+  /** What items carry besides their columns (many-to-many sets, inline children); `undefined` when nothing. */
+  readonly relations?: Relations
+  /** The bulk formset of a resource with `bulk = true`. */
+  readonly bulk?: BulkRoute
   /** The row's ETag, keyed when the resource may hide columns (see `etagOf`). */
   etag (row: Row): string
   /** The 401 of a request without a user, with the plugin's `WWW-Authenticate` (or none). */
@@ -51,6 +59,17 @@ export interface ResourceRoute {
   readonly fileColumns: readonly string[]
   /** The URL of a stored file: absolute, or a path on the request's host. */
   fileUrl (key: string): string
+}
+
+/** What a resource's items carry besides their columns: its model's many-to-many sets and its inlines' children. */
+function relationsOf (resource: FormResource<any, any>, primaryKey: string): Relations | undefined {
+  const manyToMany = Object.entries(resource.formClass.meta.model.manyToMany ?? {})
+  const children = Object.entries(resource.inlines ?? {}).map(([key, FormSetClass]) => {
+    const { info, inline, model } = FormSetClass.meta
+    if (inline === undefined || inline.parent.table !== resource.table) throw new codes.FFR_ERR_INLINE_PARENT(resource.name, key)
+    return [key, { table: info.table, fk: inline.fk, manyToMany: Object.entries(model.manyToMany) }] as const
+  })
+  return manyToMany.length === 0 && children.length === 0 ? undefined : { primaryKey, manyToMany, children }
 }
 
 /** What the plugin settles for every resource's routes. */
@@ -102,7 +121,11 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
   const plan = (args: HandleFormRequestArgs<any>): FormRequestPlan => args.instance === undefined ? plans.create : plans.update
   const customLoad = resource.getObject !== FormResource.prototype.getObject
   const customHandle = resource.handleFormRequest !== FormResource.prototype.handleFormRequest
+  const relations = relationsOf(resource, info.primaryKey)
+  const bulk = bulkRouteOf(resource)
   return {
+    ...(relations !== undefined ? { relations } : {}),
+    ...(bulk !== undefined ? { bulk } : {}),
     resource,
     table,
     info,
@@ -129,7 +152,7 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
 export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>, settings: RouteSettings): RouteOptions[] {
   const route = routeData(app, resource, settings)
   const { name, listKey } = resource
-  const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject })
+  const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject, ...(route.relations !== undefined ? { relations: route.relations } : {}) })
   const tags = [listKey]
   const params = Type.Object({ id: Type.String() })
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
@@ -139,11 +162,13 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     'item GET': { params, querystring: Type.Object(onlyQuery), response: { 200: itemEnvelope(name, item), ...errorResponses } },
     'item PUT': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
     'item PATCH': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
-    'item DELETE': { params, response: { 204: Type.Null({ description: 'Deleted: an empty body' }), 303: seeOther, ...errorResponses } }
+    'item DELETE': { params, response: { 204: Type.Null({ description: 'Deleted: an empty body' }), 303: seeOther, ...errorResponses } },
+    ...(route.bulk !== undefined ? bulkSchemas(route, item, errorResponses) : {})
   }
   const handlers: Record<string, (typeof listItems) | undefined> = {
     'list GET': listItems,
-    'list POST': createItem,
+    'list POST': route.bulk !== undefined ? createItems : createItem,
+    ...(route.bulk !== undefined ? { 'list PATCH': changeItems } : {}),
     'item GET': readItem,
     'item PUT': updateItem,
     'item PATCH': updateItem,
@@ -152,7 +177,8 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
     'item POST': tunnelItem
   }
   const writes: RouteOptions[] = []
-  for (const [kind, url, methods] of [['list', `/${resource.urlName}/`, LIST_METHODS], ['item', `/${resource.urlName}/:id/`, ITEM_METHODS]] as const) {
+  const listMethods = route.bulk !== undefined ? [...LIST_METHODS, 'PATCH' as const] : LIST_METHODS
+  for (const [kind, url, methods] of [['list', `/${resource.urlName}/`, listMethods], ['item', `/${resource.urlName}/:id/`, ITEM_METHODS]] as const) {
     const config: RouteConfig & object = { ffr: route, allow: methods.filter((m) => allows(resource, m)).join(', ') }
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       const key = `${kind} ${method}`
@@ -169,6 +195,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
   }
+  if (route.relations !== undefined && route.relations.children.length > 0) registerChildRoutes(app, route, errorResponses)
   return writes
 }
 

@@ -7,7 +7,9 @@ import { Type, type TSchema } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
 import { createSelectSchema } from 'drizzle-typebox'
 import type { Field } from './fields/index.ts'
+import type { Relations } from './relations.ts'
 import { ItemLinks } from './responses.ts'
+import { describe } from './db/index.ts'
 
 /**
  * Rewrites a drizzle-typebox schema into one Fastify's serializer handles fast and JSON can
@@ -44,11 +46,25 @@ function jsonSafe (schema: any): any {
   }
 }
 
-/** The serialized item: every column (none required, for `only-fields`) and `links`. */
-export function itemSchema (table: Table, { extraKeys = false }: { extraKeys?: boolean } = {}): TSchema {
+/** The schema of one column's values in an item. */
+export function columnSchema (table: Table, key: string): TSchema {
+  return Type.Unsafe(jsonSafe((createSelectSchema(table) as any).properties[key]))
+}
+
+/**
+ * The serialized item: every column (none required, for `only-fields`) and `links`; with
+ * `relations`, each many-to-many set as a list of keys and each inline key as a list of child
+ * items (each with its own sets).
+ */
+export function itemSchema (table: Table, { extraKeys = false, relations }: { extraKeys?: boolean, relations?: Relations } = {}): TSchema {
   const select = createSelectSchema(table) as any
   const properties: Record<string, TSchema> = {}
   for (const [key, column] of Object.entries<any>(select.properties)) properties[key] = Type.Optional(Type.Unsafe(jsonSafe(column)))
+  for (const [name, relation] of relations?.manyToMany ?? []) properties[name] = Type.Optional(Type.Array(columnSchema(relation.targetTable, relation.targetColumn)))
+  for (const [name, child] of relations?.children ?? []) {
+    const pk = describe(child.table).primaryKey
+    properties[name] = Type.Optional(Type.Array(itemSchema(child.table, { relations: { primaryKey: pk, manyToMany: child.manyToMany, children: [] } })))
+  }
   properties.links = Type.Optional(ItemLinks)
   // a resource whose `serializeObject` adds keys of its own gets them through; the others keep the serializer's fast path
   return Type.Object(properties, { additionalProperties: extraKeys })

@@ -21,6 +21,8 @@ function createError<TArgs extends unknown[]> (code: string, message: (...args: 
 }
 
 const q = (name: string): string => `"${name}"`
+/** A list of names, as given (a message made with other arguments still says something). */
+const names = (list: unknown): readonly string[] => Array.isArray(list) ? list.map(String) : [String(list)]
 
 /** The setup errors by code; each key equals its error's `code`. */
 export const codes = {
@@ -98,6 +100,40 @@ export const codes = {
     'fastify-form-resources: `authenticate` must be the 401\'s WWW-Authenticate value (a string such as \'Bearer realm="api"\') or false for none.', TypeError),
   FFR_ERR_SUCCESS_URL: createError('FFR_ERR_SUCCESS_URL', (resource: string) =>
     `fastify-form-resources: resource ${q(resource)} has a \`successUrl\` that is neither a string (such as '/authors/{id}/') nor a function of the saved row.`, TypeError),
+  FFR_ERR_M2M_NAME_TAKEN: createError('FFR_ERR_M2M_NAME_TAKEN', (table: string, name: string) =>
+    `defineModel(${table}): the many-to-many field ${q(name)} has the name of a column; give the relation another name.`),
+  FFR_ERR_M2M_THROUGH: createError('FFR_ERR_M2M_THROUGH', (where: string) =>
+    `${where}: \`through\` must be the Drizzle junction table: { through: postTags, source: postTags.postId, target: postTags.tagId }.`),
+  FFR_ERR_M2M_COLUMN: createError('FFR_ERR_M2M_COLUMN', (where: string, role: string, junction: string) =>
+    `${where}: \`${role}\` must be a column of the junction table ${q(junction)}, such as ${junction}.${role === 'source' ? 'postId' : 'tagId'}.`),
+  FFR_ERR_M2M_TARGET_REFERENCE: createError('FFR_ERR_M2M_TARGET_REFERENCE', (where: string, target: string) =>
+    `${where}: the target column ${q(target)} must refer to the related table; declare it with .references(() => tags.id).`),
+  FFR_ERR_M2M_THROUGH_UNIQUE: createError('FFR_ERR_M2M_THROUGH_UNIQUE', (where: string, junction: string, source: string, target: string) =>
+    `${where}: the junction table ${q(junction)} needs a primary key or unique constraint over (${source}, ${target}), so that a pair is stored once: primaryKey({ columns: [t.${source}, t.${target}] }).`),
+  FFR_ERR_M2M_THROUGH_COLUMNS: createError('FFR_ERR_M2M_THROUGH_COLUMNS', (where: string, junction: string, columns: readonly string[]) =>
+    `${where}: the junction table ${q(junction)} has NOT NULL columns without defaults (${names(columns).join(', ')}); give them values with throughDefaults: { ${names(columns).map((c) => `${c}: ...`).join(', ')} }, or defaults in the table.`),
+  FFR_ERR_M2M_NO_KEY: createError('FFR_ERR_M2M_NO_KEY', (model: string) =>
+    `saveM2M(): the ${model} has no primary key yet; save the row returned by save({ commit: false }) first and set its key on it (or pass the saved row: saveM2M(row)).`),
+  FFR_ERR_FORMSET_DIRECT: createError('FFR_ERR_FORMSET_DIRECT', () =>
+    'ModelFormSet is made with modelFormSet(table, options) or inlineFormSet(parent, child, options), not directly.'),
+  FFR_ERR_FORMSET_LIMIT: createError('FFR_ERR_FORMSET_LIMIT', (table: string, option: string) =>
+    `formset(${table}): \`${option}\` must be a whole number, 0 or more.`),
+  FFR_ERR_FORMSET_ABSOLUTE_MAX: createError('FFR_ERR_FORMSET_ABSOLUTE_MAX', (table: string, maxNum: number, absoluteMax: number) =>
+    `formset(${table}): absoluteMax (${absoluteMax}) must be greater than or equal to maxNum (${maxNum}); raise absoluteMax or leave it out (maxNum + 1000).`),
+  FFR_ERR_FORMSET_INVALID_SAVE: createError('FFR_ERR_FORMSET_INVALID_SAVE', (table: string) =>
+    `The ${table} formset could not be saved because its data didn't validate; check isValid() first.`),
+  FFR_ERR_INLINE_FK: createError('FFR_ERR_INLINE_FK', (child: string, parent: string, keys: readonly string[], given?: string) =>
+    names(keys).length === 0
+      ? `inlineFormSet(${parent}, ${child}): ${q(child)} has no single-column foreign key to ${q(parent)}; declare one with .references(() => ${parent}.id).`
+      : given !== undefined
+        ? `inlineFormSet(${parent}, ${child}): fk ${q(String(given))} is not a foreign key of ${q(child)} to ${q(parent)}; ${closest(String(given), names(keys))}`
+        : `inlineFormSet(${parent}, ${child}): ${q(child)} has ${keys.length} foreign keys to ${q(parent)} (${names(keys).join(', ')}); name one with { fk: '${keys[0]}' }.`),
+  FFR_ERR_INLINE_FK_IN_FORM: createError('FFR_ERR_INLINE_FK_IN_FORM', (child: string, fk: string) =>
+    `inlineFormSet(..., ${child}): the form has a field ${q(fk)}, the key to the parent, which an inline formset sets itself; make the form without it (exclude: ['${fk}']).`),
+  FFR_ERR_INLINE_PARENT: createError('FFR_ERR_INLINE_PARENT', (resource: string, key: string) =>
+    `fastify-form-resources: resource ${q(resource)}: inlines.${key} must be an inline formset of the resource's own table: inlineFormSet(table, child, { ... }).`),
+  FFR_ERR_INLINES_SAVE: createError('FFR_ERR_INLINES_SAVE', (resource: string) =>
+    `fastify-form-resources: resource ${q(resource)} has inlines and overrides saveForm (or its form overrides save()); the parent and its children are written in one transaction by the default save: move the work into a clean hook or cleanForm.`),
   FFR_ERR_SQLITE_ASYNC: createError('FFR_ERR_SQLITE_ASYNC', () =>
     'fastify-form-resources: the SQLite adapter needs a synchronous driver (better-sqlite3); got an asynchronous one.')
 }

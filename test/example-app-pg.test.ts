@@ -38,7 +38,7 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
   const author = { name: 'Ann Leckie', title: 'MS', birthDate: '1966-03-02' }
   const created = await one.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
   t.equal(created.statusCode, 201)
-  t.strictSame(created.json(), { stat: 'ok', author: { id: 1, ...author, avatar: null, links: itemLinks('/api/authors/1/') } })
+  t.strictSame(created.json(), { stat: 'ok', author: { id: 1, ...author, avatar: null, books: [], links: itemLinks('/api/authors/1/') } })
   const duplicate = await two.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
   t.equal(duplicate.statusCode, 400, 'the second instance sees the first one\'s row')
   t.strictSame(duplicate.json().fields, { name: ['Author with this Name already exists.'] })
@@ -62,4 +62,29 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
     const again = await app.inject({ url: '/api/authors/1/' })
     t.equal(again.statusCode, 200, 'still serving after its connections were ended')
   }
+})
+
+t.test('the example app on PostgreSQL: books as an inline formset with tags', { skip: DATABASE_URL === undefined ? 'DATABASE_URL is not set' : false }, async (t) => {
+  const name = `ffr_example_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: DATABASE_URL })
+  await admin.connect()
+  await admin.query(`CREATE DATABASE ${name}`)
+  const databaseUrl = new URL(DATABASE_URL!)
+  databaseUrl.pathname = `/${name}`
+  const app = await buildApp({ databaseUrl: databaseUrl.href })
+  t.teardown(async () => {
+    await app.close()
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`)
+    await admin.end()
+  })
+  await app.inject({ method: 'POST', url: '/api/tags/', headers: DEMO, payload: [{ name: 'sf' }, { name: 'space opera' }] })
+  const created = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'Ann Leckie', books: [{ title: 'Ancillary Justice', tags: [2, 1] }, { title: 'Provenance' }] } })
+  t.equal(created.statusCode, 201)
+  t.strictSame(created.json().author.books, [
+    { id: 1, authorId: 1, title: 'Ancillary Justice', isbn: null, published: false, cover: null, tags: [1, 2] },
+    { id: 2, authorId: 1, title: 'Provenance', isbn: null, published: false, cover: null, tags: [] }
+  ])
+  const changed = await app.inject({ method: 'PATCH', url: '/api/authors/1/books/', headers: DEMO, payload: [{ id: 2, DELETE: true }, { title: 'The Raven Tower', tags: [1] }] })
+  t.strictSame(changed.json(), { stat: 'ok', books: [null, { id: 3, authorId: 1, title: 'The Raven Tower', isbn: null, published: false, cover: null, tags: [1] }], deleted: [2] })
+  t.strictSame((await app.inject({ url: '/api/authors/1/' })).json().author.books.map((b: { id: number }) => b.id), [1, 3])
 })

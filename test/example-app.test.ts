@@ -32,7 +32,7 @@ t.test('the example app in memory answers an empty author list', async (t) => {
     links: { self: { href: url('/api/sticky-notes/'), method: 'GET' }, create: { href: url('/api/sticky-notes/'), method: 'POST' } }
   })
   const root = await app.inject({ method: 'GET', url: '/' })
-  t.strictSame(root.json(), { resources: ['/api/authors/', '/api/sticky-notes/'] })
+  t.strictSame(root.json(), { resources: ['/api/authors/', '/api/books/', '/api/tags/', '/api/sticky-notes/'] })
 })
 
 t.test('the example app creates an author with the demo bearer token only', async (t) => {
@@ -48,7 +48,7 @@ t.test('the example app creates an author with the demo bearer token only', asyn
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: author })
   t.equal(res.statusCode, 201)
   t.equal(res.headers.location, url('/api/authors/1/'))
-  t.strictSame(res.json(), { stat: 'ok', author: { id: 1, ...author, avatar: null, links: itemLinks('/api/authors/1/') } })
+  t.strictSame(res.json(), { stat: 'ok', author: { id: 1, ...author, avatar: null, books: [], links: itemLinks('/api/authors/1/') } })
 
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'Ann Leckie', title: 'DR', birthDate: 'soon' } })
   t.equal(res.statusCode, 400)
@@ -62,7 +62,7 @@ t.test('the example app creates an author with the demo bearer token only', asyn
 
   res = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: DEMO, payload: { title: 'MRS' } })
   t.equal(res.statusCode, 200)
-  t.strictSame(res.json().author, { id: 1, ...author, title: 'MRS', avatar: null, links: itemLinks('/api/authors/1/') })
+  t.strictSame(res.json().author, { id: 1, ...author, title: 'MRS', avatar: null, books: [], links: itemLinks('/api/authors/1/') })
   res = await app.inject({ method: 'DELETE', url: '/api/authors/1/' })
   t.equal(res.statusCode, 401)
   res = await app.inject({ method: 'DELETE', url: '/api/authors/1/', headers: DEMO })
@@ -78,7 +78,7 @@ t.test('the example app\'s authors have an avatar: an image of at most 2 MB, ser
   t.equal(res.statusCode, 201)
   const [key] = await filesIn(root)
   t.match(key, /^avatars\/Ann-Leckie-[0-9a-f]{16}\.jpg$/)
-  t.strictSame(res.json().author, { id: 1, name: 'Ann Leckie', title: 'MS', birthDate: null, avatar: url(`/uploads/${key}`), links: itemLinks('/api/authors/1/') })
+  t.strictSame(res.json().author, { id: 1, name: 'Ann Leckie', title: 'MS', birthDate: null, avatar: url(`/uploads/${key}`), books: [], links: itemLinks('/api/authors/1/') })
   const served = await app.inject({ url: `/uploads/${key}` })
   t.equal(served.headers['content-type'], 'image/jpeg')
   t.same(served.rawPayload, IMAGES.jpeg)
@@ -150,4 +150,30 @@ t.test('the example app applies its migrations to an on-disk database', async (t
   const again = await exampleApp(t, { dbFile: file })
   const list = await again.inject({ method: 'GET', url: '/api/authors/?only-fields=name&only-links=' })
   t.strictSame(list.json().authors, [{ name: 'Ann Leckie', links: {} }], 'a second start keeps the data and applies nothing twice')
+})
+
+t.test('the example app: an author\'s books as an inline formset, tags on books, bulk authors', async (t) => {
+  const app = await exampleApp(t)
+  const tags = await app.inject({ method: 'POST', url: '/api/tags/', headers: DEMO, payload: [{ name: 'sf' }, { name: 'space opera' }] })
+  t.equal(tags.statusCode, 201)
+  t.strictSame(tags.json().tags.map((tag: { id: number, name: string }) => [tag.id, tag.name]), [[1, 'sf'], [2, 'space opera']])
+  const created = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'Ann Leckie', books: [{ title: 'Ancillary Justice', isbn: '9780316246620', tags: [2, 1] }, { title: 'Provenance', published: true }] } })
+  t.equal(created.statusCode, 201)
+  const books = [
+    { id: 1, authorId: 1, title: 'Ancillary Justice', isbn: '9780316246620', published: false, cover: null, tags: [1, 2] },
+    { id: 2, authorId: 1, title: 'Provenance', isbn: null, published: true, cover: null, tags: [] }
+  ]
+  t.strictSame(created.json(), { stat: 'ok', author: { id: 1, name: 'Ann Leckie', title: null, birthDate: null, avatar: null, books, links: itemLinks('/api/authors/1/') } })
+  t.strictSame((await app.inject({ url: '/api/authors/1/books/' })).json().books, books)
+  const duplicate = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: DEMO, payload: { books: [{ title: 'Again', isbn: '9780316246620' }] } })
+  t.equal(duplicate.statusCode, 400)
+  t.strictSame(duplicate.json(), failure(INVALID_FORM_DATA, { fields: { 'books-0-isbn': ['Book with this ISBN already exists.'] }, items: { books: { 0: { isbn: ['Book with this ISBN already exists.'] } } } }))
+  const book = await app.inject({ method: 'PATCH', url: '/api/books/2/', headers: DEMO, payload: { tags: [1] } })
+  t.strictSame(book.json().book, { ...books[1], tags: [1], links: itemLinks('/api/books/2/') })
+  const bulk = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: [{ name: 'Iain Banks' }, { name: 'Ursula K. Le Guin', title: 'MRS' }] })
+  t.equal(bulk.statusCode, 201)
+  t.strictSame(bulk.json().authors.map((a: { id: number, books: unknown[] }) => [a.id, a.books]), [[2, []], [3, []]])
+  const form = await app.inject({ method: 'POST', url: '/api/books/', headers: { ...DEMO, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'authorId=2&title=Excession&tags=1&tags=2' })
+  t.equal(form.statusCode, 201)
+  t.strictSame(form.json().book.tags, [1, 2])
 })

@@ -3,10 +3,10 @@ import t from 'tap'
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { sql, type InferSelectModel } from 'drizzle-orm'
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import formResources, {
-  defineResource, FormResource, modelForm, WebAPIError,
+  defineModel, defineResource, FormResource, inlineFormSet, modelForm, modelFormSet, WebAPIError,
   fields, type ErrorDict, type FieldNames, type FormResourcesDecorator, type FormResult, type ModelForm, type ModelFormClass
 } from 'fastify-form-resources'
 
@@ -116,4 +116,29 @@ t.test('the typed API saves and answers as its types say', async (t) => {
   t.teardown(() => app.close())
   await app.register(formResources, { db, prefix: '/api', resources: [resource] })
   t.equal(app.formResources.itemUrl('author', row), '/api/authors/1/')
+})
+
+const tagsTable = sqliteTable('tags', { id: integer().primaryKey(), name: text().notNull() })
+const authorTags = sqliteTable('author_tags', { authorId: integer().notNull().references(() => authors.id), tagId: integer().notNull().references(() => tagsTable.id) }, (t) => [primaryKey({ columns: [t.authorId, t.tagId] })])
+const taggedAuthors = defineModel(authors, { manyToMany: { tags: { through: authorTags, source: authorTags.authorId, target: authorTags.tagId } } })
+const TaggedForm = modelForm(taggedAuthors, { fields: ['name', 'tags'] })
+const TaggedSet = modelFormSet(TaggedForm, { canDelete: true })
+const ByTable = modelFormSet(taggedAuthors, { fields: ['name', 'tags'] })
+const books = sqliteTable('books', { id: integer().primaryKey(), authorId: integer().notNull().references(() => authors.id), title: text().notNull() })
+const Inline = inlineFormSet(authors, books, { fk: 'authorId', fields: ['title'] })
+
+export type _Relations = Expect<Equal<FieldNames<typeof TaggedForm>, 'name' | 'tags'>>
+export type _FormSetSave = Expect<Equal<Awaited<ReturnType<InstanceType<typeof TaggedSet>['save']>>, Array<Author | null>>>
+export type _FormSetForms = Expect<Equal<InstanceType<typeof ByTable>['forms'], Array<ModelForm<typeof authors, 'name' | 'tags'>>>>
+export type _FormSetErrors = Expect<Equal<InstanceType<typeof Inline>['errors'], ErrorDict[]>>
+export type _Changed = Expect<Equal<InstanceType<typeof Inline>['changedObjects'], Array<[InferSelectModel<typeof books>, string[]]>>>
+
+t.test('many-to-many names are form fields, and only the model\'s', async (t) => {
+  // @ts-expect-error a relation the model does not declare
+  t.throws(() => modelForm(taggedAuthors, { fields: ['name', 'tagz'] }), { code: 'FFR_ERR_UNKNOWN_FIELD', message: /did you mean "tags"\?/ })
+  // @ts-expect-error fk is a column of the child
+  t.throws(() => inlineFormSet(authors, books, { fk: 'author', fields: ['title'] }), { code: 'FFR_ERR_INLINE_FK' })
+  t.strictSame(Object.keys(TaggedSet.meta.FormClass.baseFields), ['name', 'tags'])
+  t.strictSame(Object.keys(ByTable.meta.FormClass.baseFields), ['name', 'tags'])
+  t.equal(Inline.meta.inline?.fk, 'authorId')
 })

@@ -12,6 +12,16 @@ export const authorModel = (authors: ExampleSchema['authors']) => defineModel(au
   }
 })
 
+/** Books, with their tags as a many-to-many field through book_tags (Django's `ManyToManyField(Tag, through=BookTag)`). */
+export const bookModel = ({ books, bookTags }: Pick<ExampleSchema, 'books' | 'bookTags'>) => defineModel(books, {
+  fields: {
+    isbn: { verboseName: 'ISBN', helpText: '13 digits, unique when given.' }
+  },
+  manyToMany: {
+    tags: { through: bookTags, source: bookTags.bookId, target: bookTags.tagId, helpText: 'Any number of tags.' }
+  }
+})
+
 export const stickyNoteModel = (stickyNotes: ExampleSchema['stickyNotes']) => defineModel(stickyNotes, {
   fields: {
     text: { helpText: 'What the note says.' }

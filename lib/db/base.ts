@@ -1,5 +1,5 @@
 import { and, asc, count, entityKind, eq, getTableName, is, ne, NoopLogger, Param, Placeholder, SQL, sql, type Column, type Table } from 'drizzle-orm'
-import { PreconditionFailedError } from '../errors.ts'
+import { ObjectDoesNotExist, PreconditionFailedError } from '../errors.ts'
 import { then, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
 import { DEFAULT_DB_TIMEOUT } from './faults.ts'
@@ -31,7 +31,7 @@ const counted = (rows: Row[]): number => Number(rows[0].n)
  * reads built on the dialect's statement runner, answering in the dialect's mode. A dialect
  * supplies its runner, its writes and its reading of constraint errors.
  */
-export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> {
+export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TMode>, 'findIn' | 'listBy' | 'countBy'> {
   abstract readonly dialect: 'sqlite' | 'postgresql'
   abstract readonly mode: TMode
   protected readonly db: any
@@ -166,8 +166,14 @@ export abstract class BaseAdapter<TMode extends Mode> implements Adapter<TMode> 
   /** Throws `PreconditionFailedError` unless the row exists and satisfies the op's precondition; `false` when it is gone. */
   protected checkPrecondition (op: WriteOp, current: Row | undefined): boolean {
     if (current === undefined) return false
-    if (op.op !== 'insert' && op.expect !== undefined && !op.expect(current)) throw new PreconditionFailedError(current)
+    if ((op.op === 'update' || op.op === 'delete') && op.expect !== undefined && !op.expect(current)) throw new PreconditionFailedError(current)
     return true
+  }
+
+  /** The row an op wrote, or `ObjectDoesNotExist` for a `required` update or delete that matched nothing (ending its transaction). */
+  protected written (op: WriteOp, row: Row | undefined): Row | undefined {
+    if (row === undefined && (op.op === 'update' || op.op === 'delete') && op.required === true) throw new ObjectDoesNotExist('The row no longer exists.', op.key, op.table)
+    return row
   }
 
   /** The cache key and parameters of an update or insert, with `$defaultFn` / `$onUpdateFn` values filled in. */

@@ -40,6 +40,36 @@ export function columnField (table: Table, column: Column): ColumnField {
   return make(column)
 }
 
+/** What a junction table of a many-to-many relation tells: its unique column sets (primary key included), foreign keys, and the columns an insert must give. */
+export interface JunctionInfo {
+  readonly name: string
+  readonly columns: Readonly<Record<string, Column>>
+  readonly uniques: ReadonlyArray<readonly string[]>
+  readonly foreignKeys: readonly ForeignKeyInfo[]
+  /** NOT NULL columns with no default (SQL or `$defaultFn`), by key. */
+  readonly required: readonly string[]
+}
+
+/** Describes a junction table (any primary key, composite ones too), without caching. */
+export function describeJunction (table: Table): JunctionInfo {
+  const config = dialectOf(table).tableConfig(table)
+  const columns = getTableColumns(table) as Record<string, Column>
+  const keyOf = new Map<unknown, string>()
+  for (const [key, column] of Object.entries(columns)) keyOf.set(column, key).set(column.name, key)
+  // PostgreSQL's extra config hands copies of the columns: found by name
+  const keys = (list: readonly Column[]): string[] => list.map((c) => keyOf.get(c) ?? keyOf.get(c.name) ?? c.name)
+  const uniques: string[][] = [...config.primaryKeys.map((pk) => keys(pk.columns)), ...config.uniqueConstraints.map((u) => keys(u.columns))]
+  for (const [key, column] of Object.entries(columns)) if (column.primary || column.isUnique) uniques.push([key])
+  for (const index of config.indexes) if (index.config.unique && index.config.columns.every((c) => keyOf.has(c) || keyOf.has((c as Column).name))) uniques.push(keys(index.config.columns as Column[]))
+  const foreignKeys = config.foreignKeys.map((fk) => {
+    const ref = fk.reference()
+    const foreignKeyOf = new Map(Object.entries(getTableColumns(ref.foreignTable)).map(([key, column]) => [column as Column, key]))
+    return { name: fk.getName(), columns: keys(ref.columns), foreignTable: ref.foreignTable, foreignColumns: ref.foreignColumns.map((c) => foreignKeyOf.get(c) ?? c.name) }
+  })
+  const required = Object.entries(columns).filter(([, c]) => c.notNull && !c.hasDefault && c.defaultFn === undefined && c.generated === undefined && c.generatedIdentity === undefined).map(([key]) => key)
+  return { name: getTableName(table), columns, uniques, foreignKeys, required }
+}
+
 /** Describes a table once: primary key, columns the database fills in, unique sets, foreign keys. */
 export function describe (table: Table): TableInfo {
   let info = infos.get(table)

@@ -6,9 +6,10 @@ import { PgAdapter } from './pg.ts'
 import { SQLiteAdapter } from './sqlite.ts'
 import type { Adapter } from './types.ts'
 
-export { columnField, describe } from './describe.ts'
+export { columnField, describe, describeJunction, type JunctionInfo } from './describe.ts'
 export { DatabaseUnavailableError, DEFAULT_DB_TIMEOUT, unavailableError, type UnavailableReason } from './faults.ts'
-export type { Adapter, Answer, ColumnField, ForeignKeyInfo, GuardOptions, Log, Precondition, Row, TableInfo, Violation, WriteOp } from './types.ts'
+export type { Adapter, Answer, ColumnField, ForeignKeyInfo, GuardOptions, Log, Precondition, RelatedSet, Row, TableInfo, Violation, WriteOp } from './types.ts'
+export { columnsOf } from './batch.ts'
 
 const adapters = new WeakMap<object, Adapter>()
 

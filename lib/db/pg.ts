@@ -1,5 +1,6 @@
 import { entityKind, is, SQL, type Column, type Table } from 'drizzle-orm'
-import { BaseAdapter, binderOf, decoderOf, runsPlain, type Decoder, type Prepared } from './base.ts'
+import { binderOf, decoderOf, runsPlain, type Decoder, type Prepared } from './base.ts'
+import { BatchAdapter, columnsOf, insertSizes, type RelateOp } from './batch.ts'
 import { describe } from './describe.ts'
 import { bounded, unavailableError } from './faults.ts'
 import { guardPool, isPgPool, onClient, type Checkout, type PgClient, type PgPool } from './pg-pool.ts'
@@ -75,9 +76,10 @@ interface PgPrepared extends Prepared {
  * the write's error kept over a failed `ROLLBACK`'s). Over anything else (PGlite, one `pg.Client`,
  * a logger) the statements and `transaction()` are Drizzle's, and only their answer is bounded.
  */
-export class PgAdapter extends BaseAdapter<'async'> {
+export class PgAdapter extends BatchAdapter<'async'> {
   readonly dialect = 'postgresql' as const
   readonly mode = 'async' as const
+  protected readonly maxParams = 65_535
   private readonly constraintNames = new WeakMap<Table, Map<string, readonly string[]>>()
   /** The pool the adapter checks clients out of, when it runs its statements itself. */
   private readonly pool: PgPool | undefined
@@ -105,7 +107,7 @@ export class PgAdapter extends BaseAdapter<'async'> {
 
   async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
     // one plain statement is a transaction of its own; several, or a checked one, share one
-    const single = ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)
+    const single = ops.length === 1 && (ops[0].op === 'insert' || (ops[0].op !== 'relate' && ops[0].expect === undefined))
     if (this.pool !== undefined) {
       return await onClient(this.pool, this.timeout, async (client, checkout) => {
         const run = this.runnerOn(client)
@@ -113,11 +115,58 @@ export class PgAdapter extends BaseAdapter<'async'> {
       })
     }
     if (single) return [await this.runOp((table, key, build, params) => this.run(this.prepared(table, key, (name) => build(this.db).prepare(name)), params), ops[0], [])]
-    return await bounded(this.db.transaction(async (tx: any) => {
-      const done: Array<Row | undefined> = []
-      for (const op of ops) done.push(await this.runOp((_table, _key, build, params) => build(tx).execute(params), op, done as Row[]))
-      return done
-    }) as Promise<Array<Row | undefined>>, this.timeout)
+    return await bounded(this.db.transaction(async (tx: any) => await this.runAll((_table, _key, build, params) => build(tx).execute(params), ops)) as Promise<Array<Row | undefined>>, this.timeout)
+  }
+
+  /**
+   * Runs the ops of a transaction in order with `run`: consecutive inserts into one table as
+   * multi-row statements (see `insertRun`), a `required` update or delete that matched nothing
+   * ending the transaction.
+   */
+  private async runAll (run: StatementRunner, ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
+    const done: Array<Row | undefined> = []
+    for (let i = 0; i < ops.length;) {
+      const op = ops[i]
+      let end = i + 1
+      if (batchable(op)) while (end < ops.length && batchable(ops[end]) && ops[end].table === op.table) end++
+      if (end - i > 1) done.push(...await this.insertRun(run, ops.slice(i, end) as Array<WriteOp & { op: 'insert' }>, done as Row[]))
+      else done.push(this.written(op, await this.runOp(run, op, done as Row[])))
+      i = end
+    }
+    return done
+  }
+
+  /** Consecutive inserts into one table: multi-row statements, one per run of rows with the same columns and size (see `insertSizes`), each prepared once. */
+  private async insertRun (run: StatementRunner, ops: ReadonlyArray<WriteOp & { op: 'insert' }>, done: Row[]): Promise<Row[]> {
+    const shapes = ops.map((op) => this.shapeOf(op, done))
+    const { table } = ops[0]
+    const rows: Row[] = []
+    for (let i = 0; i < shapes.length;) {
+      let end = i + 1
+      while (end < shapes.length && shapes[end].key === shapes[i].key) end++
+      const { keys, key } = shapes[i]
+      if (keys.length === 0) {
+        // rows of defaults only: a multi-row VALUES needs a column
+        for (let k = i; k < end; k++) rows.push((await run(table, key, (db) => this.insertQuery(db, table, []), {}))[0])
+      } else {
+        let at = i
+        for (const size of insertSizes(end - i, keys.length, this.maxParams)) {
+          const params: unknown[] = new Array(size * keys.length)
+          for (let r = 0; r < size; r++) for (let j = 0; j < keys.length; j++) params[r * keys.length + j] = shapes[at + r].params[keys[j]]
+          rows.push(...await run(table, `${key}:many:${size}`, (db) => this.insertManyQuery(db, table, keys, size), params as never))
+          at += size
+        }
+      }
+      i = end
+    }
+    return rows
+  }
+
+  /** A junction write: its delete and inserts, with `run` (prepared once per size where `run` prepares). */
+  private async relate (run: StatementRunner, op: RelateOp, done: Row[]): Promise<undefined> {
+    const sets = typeof op.sets === 'function' ? op.sets(done) : op.sets
+    for (const { table, key, build, params } of this.relateStatements(op, sets)) await run(table, key, build, params as never)
+    return undefined
   }
 
   /** Runs statements with the cached prepared statements on a checked-out client. */
@@ -134,8 +183,7 @@ export class PgAdapter extends BaseAdapter<'async'> {
   private async transactionOn (client: PgClient, checkout: Checkout, run: StatementRunner, ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
     await client.query('BEGIN')
     try {
-      const done: Array<Row | undefined> = []
-      for (const op of ops) done.push(await this.runOp(run, op, done as Row[]))
+      const done = await this.runAll(run, ops)
       await client.query('COMMIT')
       return done
     } catch (error) {
@@ -148,6 +196,7 @@ export class PgAdapter extends BaseAdapter<'async'> {
 
   /** Runs one write (inside its transaction, when it has one) with `run`; a checked op first reads its row FOR UPDATE. */
   private async runOp (run: StatementRunner, op: WriteOp, done: Row[]): Promise<Row | undefined> {
+    if (op.op === 'relate') return await this.relate(run, op, done)
     const { table } = op
     const first = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> => (await run(table, key, build, params))[0]
     const key = op.op === 'insert' ? {} : { __key: this.pkColumn(table).mapToDriverValue(op.key) }
@@ -211,6 +260,11 @@ export class PgAdapter extends BaseAdapter<'async'> {
   }
 }
 
+/** Whether an insert may be written in one statement with the inserts next to it: values given, or a function marked `batch`. */
+function batchable (op: WriteOp): boolean {
+  return op.op === 'insert' && (typeof op.values !== 'function' || op.batch === true)
+}
+
 /** What `direct` reads of Drizzle's node-postgres prepared query. */
 interface NodePgPrepared {
   client?: PgClient
@@ -265,7 +319,7 @@ function direct (table: Table, statement: Prepared): PgPrepared {
   if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
     config?.rowMode !== 'array' || params === undefined || selected === undefined || prepared.customResultMapper !== undefined ||
     !runsPlain(statement)) return statement
-  const keys = new Map(Object.entries(describe(table).columns).map(([key, column]) => [column as unknown, key]))
+  const keys = new Map(Object.entries(columnsOf(table)).map(([key, column]) => [column as unknown, key]))
   const decoders = selected.map(({ path, field }) => decoderOfField(keys, path, field))
   if (decoders.some((decoder) => decoder === undefined)) return statement
   const bind = binderOf(params)

@@ -1,7 +1,7 @@
-import type { Column, Table } from 'drizzle-orm'
+import { getTableName, type Column, type Table } from 'drizzle-orm'
 import { codes } from '../setup-errors.ts'
-import { BaseAdapter, binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
-import { describe } from './describe.ts'
+import { binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
+import { BatchAdapter, columnsOf, type RelateOp } from './batch.ts'
 import { retryLocked } from './faults.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
 import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
@@ -36,9 +36,10 @@ const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
  * promise, or `DatabaseUnavailableError('busy')` once `timeout` has passed. Once guarded, the
  * connection's `busy_timeout` is 0, so no call waits for a lock synchronously.
  */
-export class SQLiteAdapter extends BaseAdapter<'sync'> {
+export class SQLiteAdapter extends BatchAdapter<'sync'> {
   readonly dialect = 'sqlite' as const
   readonly mode = 'sync' as const
+  protected readonly maxParams = 32_766
 
   constructor (db: any) {
     super(db)
@@ -76,15 +77,16 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
 
   private writeNow (ops: readonly WriteOp[]): Array<Row | undefined> {
     // one plain statement is a transaction of its own; several, or a checked one, run inside BEGIN IMMEDIATE ... COMMIT
-    if (ops.length === 1 && (ops[0].op === 'insert' || ops[0].expect === undefined)) return [this.runOp(ops[0], [])]
+    if (ops.length === 1 && (ops[0].op === 'insert' || (ops[0].op !== 'relate' && ops[0].expect === undefined))) return [this.runOp(ops[0], [])]
     return this.db.transaction(() => {
       const done: Array<Row | undefined> = []
-      for (const op of ops) done.push(this.runOp(op, done as Row[]))
+      for (const op of ops) done.push(this.written(op, this.runOp(op, done as Row[])))
       return done
     }, { behavior: 'immediate' })
   }
 
   private runOp (op: WriteOp, done: Row[]): Row | undefined {
+    if (op.op === 'relate') return this.relate(op, done)
     // with `expect`, the row read under the lock: the columns an update leaves out are known from it
     let current: Row | undefined
     if (op.op !== 'insert' && op.expect !== undefined) {
@@ -121,6 +123,15 @@ export class SQLiteAdapter extends BaseAdapter<'sync'> {
     return (this.prepared(op.table, shape.key, () => build().prepare()).all!(shape.params) as Row[])[0]
   }
 
+  /** A junction write: its delete and inserts, prepared once per size, in the write's transaction. */
+  private relate (op: RelateOp, done: Row[]): undefined {
+    const sets = typeof op.sets === 'function' ? op.sets(done) : op.sets
+    for (const { table, key, build, params } of this.relateStatements(op, sets)) {
+      this.prepared(table, key, () => build(this.db).prepare()).all!(params as never)
+    }
+    return undefined
+  }
+
   violation (error: unknown, table: Table): Violation | undefined {
     const cause = (error as { cause?: unknown } | null)?.cause ?? error
     const code = (cause as { code?: unknown } | null)?.code
@@ -149,10 +160,10 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
   const query = (statement as { getQuery?: () => { sql: string, params: unknown[] } }).getQuery?.()
   if (query === undefined || typeof client?.prepare !== 'function' || !runsPlain(statement)) return statement
   const stmt = client.prepare(query.sql)
-  const info = describe(table)
-  const byName = new Map(Object.entries(info.columns).map(([key, column]) => [column.name, [key, column] as const]))
+  const name = getTableName(table)
+  const byName = new Map(Object.entries(columnsOf(table)).map(([key, column]) => [column.name, [key, column] as const]))
   const columns: Array<readonly [string, Column] | undefined> = stmt.reader
-    ? stmt.columns().map((c: { column: string | null, table: string | null }) => c.table === info.name && c.column !== null ? byName.get(c.column) : undefined)
+    ? stmt.columns().map((c: { column: string | null, table: string | null }) => c.table === name && c.column !== null ? byName.get(c.column) : undefined)
     : []
   if (columns.some((c) => c === undefined)) return statement
   const bind = binderOf(query.params)

@@ -72,15 +72,26 @@ export interface Violation {
  */
 export type Precondition = (current: Row) => boolean
 
+/** The target keys of one source row in a junction table: `[sourceKey, [targetKey, ...]]`. */
+export type RelatedSet = readonly [unknown, readonly unknown[]]
+
 /**
  * One write of a save; `values` may be a function of the rows written before it in the same save.
- * An update or delete with `expect` fails with `PreconditionFailedError` when the row no longer
- * satisfies it; an update with `bump` adds 1 to that (version) column in the same statement.
+ * Consecutive inserts into one table are written in one statement on PostgreSQL when their values
+ * are objects, or functions marked `batch` (which then read only rows written before the first
+ * insert of the run). An update or delete with `expect` fails with
+ * `PreconditionFailedError` when the row no longer satisfies it; an update with `bump` adds 1 to
+ * that (version) column in the same statement; one that is `required` ends the whole write with
+ * `ObjectDoesNotExist` (its `key` the op's) when no row has its key. A `relate` op writes the junction rows of a
+ * many-to-many relation (`table` is the junction, `source` and `target` its two keys): with
+ * `replace`, the pairs of those sources that are not in `sets` are deleted; every pair of `sets`
+ * is inserted, with `defaults` for the junction's other columns, a pair already there skipped.
  */
 export type WriteOp =
-  | { readonly op: 'insert', readonly table: Table, readonly values: Row | ((done: Row[]) => Row) }
-  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row), readonly expect?: Precondition, readonly bump?: string }
-  | { readonly op: 'delete', readonly table: Table, readonly key: unknown, readonly expect?: Precondition }
+  | { readonly op: 'insert', readonly table: Table, readonly values: Row | ((done: Row[]) => Row), readonly batch?: boolean }
+  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row), readonly expect?: Precondition, readonly bump?: string, readonly required?: boolean }
+  | { readonly op: 'delete', readonly table: Table, readonly key: unknown, readonly expect?: Precondition, readonly required?: boolean }
+  | { readonly op: 'relate', readonly table: Table, readonly source: string, readonly target: string, readonly sets: ReadonlyArray<RelatedSet> | ((done: Row[]) => ReadonlyArray<RelatedSet>), readonly replace: boolean, readonly defaults?: Row }
 
 /**
  * The only door to the database. One adapter per dialect, made by `createAdapter(db)`;
@@ -113,8 +124,19 @@ export interface Adapter<TMode extends Mode = Mode> {
   /** Whether a row has these values in these columns, leaving out the row with primary key `exclude`. */
   exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Answer<TMode, boolean>
   /**
-   * Runs the writes in one transaction and returns the rows written (an update or delete that
-   * matched nothing gives `undefined`). Throws the database's error; see `violation`.
+   * The rows whose `columns` hold one of `tuples` (an `IN` lookup, one statement whatever the
+   * number of tuples up to the dialect's parameter limit): the columns `read` (every column when
+   * left out), only rows whose `scope` column has that value. No tuples: no rows, no statement.
+   */
+  findIn (table: Table, columns: readonly string[], tuples: ReadonlyArray<readonly unknown[]>, options?: { read?: readonly string[], scope?: readonly [string, unknown] }): Answer<TMode, Row[]>
+  /** A page of the rows whose `column` is `value`, in primary key order. */
+  listBy (table: Table, column: string, value: unknown, offset: number, limit: number): Answer<TMode, Row[]>
+  /** How many rows have `value` in `column`. */
+  countBy (table: Table, column: string, value: unknown): Answer<TMode, number>
+  /**
+   * Runs the writes in one transaction and returns the rows written, one per op (an update or
+   * delete that matched nothing, and a `relate` op, give `undefined`). Throws the database's
+   * error; see `violation`.
    */
   write (ops: readonly WriteOp[]): Answer<TMode, Array<Row | undefined>>
   /** Reads a constraint violation out of a database error, or returns `undefined` for any other error. */

@@ -37,7 +37,7 @@ export interface FieldOptions {
   strip?: boolean
   /** What the converted value is stored as: a `Date`, an ISO string, a bigint. */
   mode?: 'date' | 'string' | 'bigint' | 'number'
-  /** foreignKey: the field that converts the key (the referenced column's kind). */
+  /** foreignKey, modelMultipleChoice: the field that converts a key (the referenced column's kind). */
   keyField?: Field
   /** array: the field that cleans each item; `maxLength` and `minLength` then count items. */
   itemField?: Field

@@ -49,6 +49,8 @@ export const fields = {
   uuid: kind<string>('uuid'),
   json: kind<unknown>('json'),
   foreignKey: kind<unknown>('foreignKey'),
+  /** Django's `ModelMultipleChoiceField`: a list of keys of the related table (`keyField` converts each). */
+  modelMultipleChoice: kind<unknown[]>('modelMultipleChoice'),
   array: kind<unknown[]>('array'),
   /** Django's `FileField`: an uploaded file, stored by the form's save under a key in a text column. */
   file: fileKind('file'),

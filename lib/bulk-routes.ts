@@ -1,0 +1,102 @@
+/**
+ * Bulk requests to a resource's list URL (`bulk = true`): a JSON array (or an HTML body with
+ * Django's management form) `POST`ed creates every item, a `PATCH` creates, updates and deletes
+ * (`"DELETE": true`), rows not named untouched; all or nothing, in one transaction, through the
+ * resource's formset. Permission is asked per row; one refusal refuses the batch.
+ */
+import { Type, type TSchema } from '@sinclair/typebox'
+import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
+import { NON_FIELD_ERRORS } from './errors.ts'
+import { planFormRequest } from './form-request.ts'
+import { modelFormSet, type ModelFormSetClass } from './formset.ts'
+import { handleFormSetRequest, isFormSetBody } from './formset-request.ts'
+import type { FormSetItem } from './formset-items.ts'
+import { configOf, createItem, serializeRows } from './handlers.ts'
+import { then, type MaybePromise } from './maybe.ts'
+import type { FormResource } from './resource.ts'
+import { changesEnvelope, ErrorEnvelope, itemsEnvelope } from './responses.ts'
+import type { ResourceRoute } from './routes.ts'
+import { bodySchema, columnSchema } from './schemas.ts'
+import type { Row } from './db/index.ts'
+
+/** A resource's bulk formset and how its items are bound, worked out at registration. */
+export interface BulkRoute {
+  readonly FormSetClass: ModelFormSetClass<any, any>
+  readonly binding?: { resource: FormResource<any, any>, plan: ReturnType<typeof planFormRequest> }
+}
+
+/** The bulk route data of a resource with `bulk = true`: its `formSetClass` (default: its form, `canDelete`), items bound through its parse hooks when the formset's form is its form. */
+export function bulkRouteOf (resource: FormResource<any, any>): BulkRoute | undefined {
+  if (resource.bulk !== true) return undefined
+  const FormSetClass = resource.formSetClass ?? modelFormSet(resource.formClass, { canDelete: true })
+  const plan = planFormRequest(resource, { create: false })
+  const binds = FormSetClass.meta.FormClass === resource.formClass && plan.parseHooks.length > 0
+  return { FormSetClass, ...(binds ? { binding: { resource, plan } } : {}) }
+}
+
+/** Per request, the permission of each row: a create asks `hasModifyPermissions(request)` once, an update `hasModifyPermissions(request, row)`, a delete `hasDeletePermissions(request, row)`. */
+function permitsOf (resource: FormResource<any, any>, request: FastifyRequest): (item: FormSetItem) => boolean | PromiseLike<boolean> {
+  let create: boolean | PromiseLike<boolean> | undefined
+  return (item) => {
+    if (item.kind === 'delete') return resource.hasDeletePermissions(request, item.instance as never)
+    if (item.kind === 'update') return resource.hasModifyPermissions(request, item.instance as never)
+    return (create ??= resource.hasModifyPermissions(request))
+  }
+}
+
+/** Runs a bulk request on the resource's formset; `respond` answers the saved formset. */
+function bulk (request: FastifyRequest, reply: FastifyReply, route: ResourceRoute, createOnly: boolean, respond: (rows: ReadonlyArray<Row | null>, deleted: unknown[]) => MaybePromise<void>): void | Promise<void> {
+  const { resource } = route
+  const { FormSetClass, binding } = route.bulk!
+  return handleFormSetRequest(request, reply, resource.db, {
+    FormSetClass,
+    data: request.body,
+    prefix: resource.listKey,
+    createOnly,
+    nonFormKey: NON_FIELD_ERRORS,
+    permit: permitsOf(resource, request),
+    ...(binding !== undefined ? { binding } : {}),
+    respond: (results, deleted) => respond(results, deleted.map((row) => row[route.info.primaryKey]))
+  })
+}
+
+/** `POST <list>`: an object is one create (`createItem`); an array, or an HTML body with the management form, creates every item: 201 `{stat, <list key>: [items]}` in request order. */
+export function createItems (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+  const route = configOf(request).ffr
+  const body = request.body
+  if (!Array.isArray(body) && !isFormSetBody(body, route.resource.listKey)) return createItem(request, reply)
+  return bulk(request, reply, route, true, (rows) => then(serializeRows(route, request, rows.filter((row): row is Row => row !== null), true), (items) => {
+    reply.code(201).send({ stat: 'ok', [route.resource.listKey]: items })
+  }))
+}
+
+/** `PATCH <list>`: an array of items: with a key updates that row (fields absent keep their values), without creates, with `"DELETE": true` deletes; 200 `{stat, <list key>: [item | null], deleted: [keys]}`. */
+export function changeItems (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+  const route = configOf(request).ffr
+  return bulk(request, reply, route, false, (rows, deleted) => {
+    const written = rows.filter((row): row is Row => row !== null)
+    return then(serializeRows(route, request, written, true), (items) => {
+      let at = 0
+      reply.send({ stat: 'ok', [route.resource.listKey]: rows.map((row) => row === null ? null : items[at++]), deleted })
+    })
+  })
+}
+
+/** The schemas of a bulk resource's list `POST` (an object or an array) and `PATCH`. */
+export function bulkSchemas (route: ResourceRoute, item: TSchema, errors: Record<number, TSchema>): Record<string, RouteShorthandOptions['schema']> {
+  const { resource } = route
+  const create = bodySchema(resource.addFormClass?.baseFields ?? resource.formClass.baseFields, false)
+  const change = bodySchema(resource.formClass.baseFields, true)
+  const key = columnSchema(route.table, route.info.primaryKey)
+  const changeItem = Type.Intersect([change, Type.Object({ [route.info.primaryKey]: Type.Optional(key), DELETE: Type.Optional(Type.Boolean()) })])
+  return {
+    'list POST': {
+      body: Type.Union([create, Type.Array(create)]),
+      // one object schema for both answers: fast-json-stringify would try each branch of a union
+      response: { 201: Type.Object({ stat: Type.Literal('ok'), [resource.name]: Type.Optional(item), [resource.listKey]: Type.Optional(Type.Array(item)) }), ...errors }
+    },
+    'list PATCH': { body: Type.Array(changeItem), response: { 200: changesEnvelope(resource.listKey, item, key), ...errors, 400: ErrorEnvelope } }
+  }
+}
+
+export { itemsEnvelope }
