@@ -56,6 +56,7 @@ function bulk (request: FastifyRequest, reply: FastifyReply, route: ResourceRout
     nonFormKey: NON_FIELD_ERRORS,
     permit: permitsOf(resource, request),
     ...(binding !== undefined ? { binding } : {}),
+    ...(resource.storage !== undefined ? { storage: resource.storage } : {}),
     respond: (results, deleted) => respond(results, deleted.map((row) => row[route.info.primaryKey]))
   })
 }

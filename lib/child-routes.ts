@@ -6,11 +6,12 @@
  * Reading asks the parent's `hasAccessPermissions`, writing its `hasModifyPermissions`.
  */
 import { Type, type TSchema } from '@sinclair/typebox'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import { INVALID_FORM_DATA, NON_FIELD_ERRORS } from './errors.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import { handleFormSetRequest, isFormSetBody } from './formset-request.ts'
-import { configOf, loadRow, methodNotAllowed, permitted, type RouteConfig } from './handlers.ts'
+import { uploadsOf } from './multipart.ts'
+import { configOf, loadRow, methodNotAllowed, permitted, withFileUrls, type RouteConfig } from './handlers.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
 import { withRelations, type Relations } from './relations.ts'
 import { absoluteUrl, changesEnvelope, Links, pageOf, sendError, type Link } from './responses.ts'
@@ -25,6 +26,8 @@ export interface ChildRoute {
   readonly relations: Relations
   /** The item key of one child (`book`): the child model's verbose name in camel case. */
   readonly name: string
+  /** The children's columns holding file keys. */
+  readonly fileColumns: readonly string[]
 }
 
 interface ChildConfig extends RouteConfig {
@@ -40,8 +43,9 @@ function childPath (route: ResourceRoute, parent: Row, child: ChildRoute): strin
 }
 
 /** The children's items: each row with its own sets, read once for all of them. */
-function childItems (route: ResourceRoute, child: ChildRoute, rows: readonly Row[]): MaybePromise<Row[]> {
-  return withRelations(route.adapter, child.relations, rows)
+function childItems (route: ResourceRoute, request: FastifyRequest, child: ChildRoute, rows: readonly Row[]): MaybePromise<Row[]> {
+  const items = withRelations(route.adapter, child.relations, rows)
+  return child.fileColumns.length === 0 ? items : then(items, (all) => all.map((row) => withFileUrls(route, request, { ...row }, child.fileColumns)))
 }
 
 /** `GET <item>/<key>/`: a page of the parent's children in key order, with `total_results` and links. */
@@ -54,7 +58,7 @@ export function listChildren (request: FastifyRequest, reply: FastifyReply): voi
       const { info, inline } = child.FormSetClass.meta
       const key = parent[inline!.parentKey]
       const { start, max } = pageOf(request.query as Record<string, unknown>, route.resource.maxResultsDefault, route.resource.maxResultsCap)
-      return then(allOf([route.adapter.listBy(info.table, inline!.fk, key, start, max), route.adapter.countBy(info.table, inline!.fk, key)] as const), ([rows, total]) => then(childItems(route, child, rows), (items) => {
+      return then(allOf([route.adapter.listBy(info.table, inline!.fk, key, start, max), route.adapter.countBy(info.table, inline!.fk, key)] as const), ([rows, total]) => then(childItems(route, request, child, rows), (items) => {
         const path = childPath(route, parent, child)
         const page = (from: number): Link => ({ href: absoluteUrl(request, `${path}?start=${from}&max-results=${max}`), method: 'GET' })
         const links: Record<string, Link> = { self: { href: absoluteUrl(request, request.url), method: 'GET' } }
@@ -81,11 +85,21 @@ function writeChildren (request: FastifyRequest, reply: FastifyReply, createOnly
       createOnly,
       nonFormKey: NON_FIELD_ERRORS,
       permit: () => true,
+      ...(route.resource.storage !== undefined ? { storage: route.resource.storage } : {}),
+      // one child's files are named as its fields are, `cover` for `<key>-0-cover`
+      ...(single ? { files: singleFiles(uploadsOf(request), child.key) } : {}),
       // one child: its errors by plain field name, as a single form's
       ...(single ? { sendErrors: (formset) => { sendError(reply, INVALID_FORM_DATA, { fields: { ...formset.errors[0], ...(formset.nonFormErrors.length > 0 ? { [NON_FIELD_ERRORS]: formset.nonFormErrors } : {}) } }) } } : {}),
       respond: (results, deleted) => respond(results, deleted.map((row) => row[child.FormSetClass.meta.info.primaryKey]), parent)
     }))
   }) as void | Promise<void>
+}
+
+/** The files of a single child, named as a formset's first item's. */
+function singleFiles (uploads: Readonly<Record<string, unknown>> | undefined, key: string): Record<string, unknown> {
+  const files: Record<string, unknown> = {}
+  for (const name in uploads) files[`${key}-0-${name}`] = uploads[name]
+  return files
 }
 
 /** `POST <item>/<key>/`: an object creates one child (201 `{stat, <child>: item}`, errors by plain field name); an array or the management form creates each (201 `{stat, <key>: [items]}`). */
@@ -94,7 +108,7 @@ export function createChildren (request: FastifyRequest, reply: FastifyReply): v
   const route = configOf(request).ffr
   const body = request.body ?? {}
   const single = !Array.isArray(body) && !isFormSetBody(body, child.key)
-  return writeChildren(request, reply, true, single ? [body] : body, (rows) => then(childItems(route, child, rows.filter((row): row is Row => row !== null)), (items) => {
+  return writeChildren(request, reply, true, single ? [body] : body, (rows) => then(childItems(route, request, child, rows.filter((row): row is Row => row !== null)), (items) => {
     reply.code(201).send(single ? { stat: 'ok', [child.name]: items[0] } : { stat: 'ok', [child.key]: items })
   }), single)
 }
@@ -105,7 +119,7 @@ export function changeChildren (request: FastifyRequest, reply: FastifyReply): v
   const route = configOf(request).ffr
   return writeChildren(request, reply, false, request.body, (rows, deleted) => {
     const written = rows.filter((row): row is Row => row !== null)
-    return then(childItems(route, child, written), (items) => {
+    return then(childItems(route, request, child, written), (items) => {
       let at = 0
       reply.send({ stat: 'ok', [child.key]: rows.map((row) => row === null ? null : items[at++]), deleted })
     })
@@ -113,13 +127,14 @@ export function changeChildren (request: FastifyRequest, reply: FastifyReply): v
 }
 
 /** Registers the child routes of each inline formset of a resource: `<item URL>/<key>/` with GET, POST and PATCH (PATCH and POST when the resource allows PUT). */
-export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute, errors: Record<number, TSchema>): void {
+export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute, errors: Record<number, TSchema>): RouteOptions[] {
   const { resource } = route
+  const written: RouteOptions[] = []
   for (const [key, FormSetClass] of Object.entries(resource.inlines)) {
     const meta = FormSetClass.meta
     const relations: Relations = { primaryKey: meta.info.primaryKey, manyToMany: Object.entries(meta.model.manyToMany), children: [] }
     const name = meta.model.verboseName.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())
-    const child: ChildRoute = { key, FormSetClass, relations, name }
+    const child: ChildRoute = { key, FormSetClass, relations, name, fileColumns: route.relations!.children.find(([each]) => each === key)![1].fileColumns }
     const item = itemSchema(meta.info.table, { relations })
     const body = bodySchema(meta.FormClass.baseFields, false)
     const writes = route.canUpdate
@@ -134,13 +149,16 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
     const handlers = { GET: listChildren, POST: createChildren, PATCH: changeChildren } as const
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       const handler = method === 'GET' || ((method === 'POST' || method === 'PATCH') && writes) ? handlers[method as keyof typeof handlers] : undefined
-      app.route({
+      const options: RouteOptions = {
         method,
         url: `/${resource.urlName}/:id/${key}/`,
         config: config as object,
         schema: handler !== undefined ? { tags, ...schemas[method] } : { hide: true } as object,
         handler: handler ?? methodNotAllowed
-      })
+      }
+      app.route(options)
+      if (method === 'POST' || method === 'PUT' || method === 'PATCH') written.push(options)
     }
   }
+  return written
 }

@@ -110,3 +110,44 @@ export function withoutUploads (form: ModelForm<any>, values: Row): Row {
   for (const name of form.meta.fileFields) if (isUpload(values[name])) delete values[name]
   return values
 }
+
+/** The forms of a batch (a formset's items, an inline's children) that have file fields. */
+export function formsWithFiles (forms: Iterable<ModelForm<any> | undefined>): Array<ModelForm<any>> {
+  const out: Array<ModelForm<any>> = []
+  for (const form of forms) if (form !== undefined && form.meta.fileFields.length > 0) out.push(form)
+  return out
+}
+
+/**
+ * The write of a batch of forms with file fields (a formset, an inline's children): store every
+ * upload of every form, then `write` (planned only now, so that it writes the stored keys);
+ * after it the replaced files are deleted, or every stored one when it failed or was refused
+ * (`committed` answers `false`). A batch whose uploads
+ * cannot all be stored stores none. Answers at once when no form has a file to store.
+ */
+export function writeWithFormsFiles<T> (forms: ReadonlyArray<ModelForm<any>>, write: () => MaybePromise<T>, committed: (done: T) => boolean = () => true): MaybePromise<T> {
+  if (forms.length === 0) return write()
+  const discardAll = (): MaybePromise<void> => settleAll(forms.map(discardStoredFiles))
+  let pending: Array<Promise<void>> | undefined
+  for (const form of forms) {
+    const stored = storeFiles(form)
+    if (stored !== undefined) (pending ??= []).push(stored)
+  }
+  const stored = pending === undefined
+    ? undefined
+    : Promise.allSettled(pending).then((results) => {
+      const failed = results.find((result) => result.status === 'rejected')
+      if (failed !== undefined) return then(discardAll(), () => { throw failed.reason })
+    })
+  return then(stored, () => attempt(
+    write,
+    (done) => then(settleAll(forms.map(committed(done) ? deleteReplacedFiles : discardStoredFiles)), () => done),
+    (error) => then(discardAll(), () => { throw error })
+  ))
+}
+
+function settleAll (results: ReadonlyArray<MaybePromise<void>>): MaybePromise<void> {
+  const pending = results.filter((each) => each !== undefined)
+  if (pending.length === 0) return
+  return Promise.all(pending).then(() => {})
+}

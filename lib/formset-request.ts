@@ -12,10 +12,12 @@ import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { formSetErrors } from './formset-errors.ts'
 import { saveFormSet } from './formset-save.ts'
 import type { FormSetItem } from './formset-items.ts'
+import { uploadsOf } from './multipart.ts'
 import { sendPermissionError } from './handlers.ts'
 import { attempt, runStages, then, type MaybePromise } from './maybe.ts'
 import type { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
+import type { FileStorage } from './storage.ts'
 import type { Row } from './db/index.ts'
 
 /** What a formset request is: its formset, body, parent, permissions and answer. */
@@ -35,6 +37,10 @@ export interface FormSetRequestSpec {
   readonly binding?: { resource: FormResource<any, any>, plan: FormRequestPlan }
   /** Sends the answer: each item's row in request order (`null` where none), and the rows deleted. */
   respond (results: ReadonlyArray<Row | null>, deleted: readonly Row[]): MaybePromise<void>
+  /** The items' files by input name (`<prefix>-<i>-<field>`); default the request's uploads. */
+  readonly files?: Record<string, unknown>
+  /** Where the items' uploads are stored (the resource's storage). */
+  readonly storage?: FileStorage
   /** Sends the 400 of an invalid formset; default `sendFormSetErrors`. */
   sendErrors? (formset: ModelFormSet<any>): void
 }
@@ -72,6 +78,7 @@ export function handleFormSetRequest (request: FastifyRequest, reply: FastifyRep
   const formset = new spec.FormSetClass({
     db,
     data: data as Record<string, unknown>,
+    files: spec.files ?? uploadsOf(request) ?? {},
     request,
     prefix: spec.prefix,
     createOnly: spec.createOnly,
@@ -83,6 +90,7 @@ export function handleFormSetRequest (request: FastifyRequest, reply: FastifyRep
     if (formset.refused !== undefined) return sendPermissionError(request, reply)
     const refuse = (): void => spec.sendErrors !== undefined ? spec.sendErrors(formset) : sendFormSetErrors(reply, formset, spec.nonFormKey)
     if (!valid) return refuse()
+    if (spec.storage !== undefined) for (const item of formset.items) if (item.form !== undefined) item.form.storage ??= spec.storage
     return attempt(() => saveFormSet(formset), () => {
       const { results, deletedObjects } = formset
       // the forms are done with: let them go before the answer is made (a batch holds its rows once)

@@ -6,6 +6,7 @@
  */
 import { ObjectDoesNotExist, type ValidationError } from './errors.ts'
 import { formSetValidationError } from './formset-errors.ts'
+import { formsWithFiles, writeWithFormsFiles } from './form-files.ts'
 import { keyText } from './fields/relations.ts'
 import { conflicting, missingRelated } from './form-checks.ts'
 import type { ModelForm } from './form.ts'
@@ -130,15 +131,18 @@ export function saveFormSet (formset: ModelFormSet<any>, { commit = true }: Form
   return then(formset.validate(), (valid) => {
     if (!valid) throw new codes.FFR_ERR_FORMSET_INVALID_SAVE(formset.meta.info.name)
     if (!commit) return unsaved(formset)
-    const plan = planFormSetWrite(formset)
-    if (plan.ops.length === 0) {
-      plan.finish([])
-      return formset.results as Array<Row | null>
-    }
-    return attempt(() => formset.adapter.write(plan.ops), (done) => {
-      plan.finish(done)
-      return formset.results as Array<Row | null>
-    }, (error) => then(formSetWriteFailed(formset, error), (refused) => { throw refused ?? error }))
+    // the items' uploads are stored first, so that the plan writes their keys
+    return writeWithFormsFiles(formsWithFiles(formset.items.map((item) => item.kind === 'delete' ? undefined : item.form)), () => {
+      const plan = planFormSetWrite(formset)
+      if (plan.ops.length === 0) {
+        plan.finish([])
+        return formset.results as Array<Row | null>
+      }
+      return attempt(() => formset.adapter.write(plan.ops), (done) => {
+        plan.finish(done)
+        return formset.results as Array<Row | null>
+      }, (error) => then(formSetWriteFailed(formset, error), (refused) => { throw refused ?? error }))
+    })
   })
 }
 

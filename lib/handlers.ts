@@ -89,12 +89,22 @@ export function serialize (route: ResourceRoute, request: FastifyRequest, row: R
   return then(route.resource.serializeObject(row, { request }), (out) => {
     const query = request.query as Record<string, unknown>
     const item = trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
-    for (const column of route.fileColumns) {
-      const key = item[column]
-      if (typeof key === 'string' && key !== '') item[column] = fileUrl(route, request, key)
+    withFileUrls(route, request, item, route.fileColumns)
+    for (const [name, child] of route.relations?.children ?? []) {
+      const children = item[name]
+      if (child.fileColumns.length > 0 && Array.isArray(children)) item[name] = children.map((row: Row) => withFileUrls(route, request, { ...row }, child.fileColumns))
     }
     return item
   })
+}
+
+/** Puts the absolute URL of each stored file in the place of its key, in `item` itself. */
+export function withFileUrls<T extends Record<string, unknown>> (route: ResourceRoute, request: FastifyRequest, item: T, columns: readonly string[]): T {
+  for (const column of columns) {
+    const key = item[column]
+    if (typeof key === 'string' && key !== '') (item as Record<string, unknown>)[column] = fileUrl(route, request, key)
+  }
+  return item
 }
 
 /** A stored file's absolute URL: the storage's, made absolute on this request's host when it is a path. */

@@ -10,6 +10,7 @@ import { refuse, saveOptions, type FormRequest } from './form-request.ts'
 import { planWrite, relateOps, valuesToSave, violationError, writtenSets, type RowAt } from './form-stages.ts'
 import type { ModelFormSet } from './formset.ts'
 import { formSetErrors } from './formset-errors.ts'
+import { formsWithFiles, writeWithFormsFiles } from './form-files.ts'
 import { formSetWriteFailed, planFormSetWrite, type FormSetWrite } from './formset-save.ts'
 import { attempt, eachInTurn, isThenable, then, type MaybePromise } from './maybe.ts'
 import { rememberSets } from './relations.ts'
@@ -65,6 +66,13 @@ export function refuseWithInlines (state: FormRequest, error?: unknown): void {
  * Resolves the parent row, its new children remembered for the answer.
  */
 export function saveWithInlines (state: FormRequest): MaybePromise<void> {
+  // the children's uploads are stored first, so that their plans write the keys (the parent's are the plan's file stages)
+  const children = formsWithFiles(state.inlines!.flatMap(([, formset]) => formset.items.map((item) => item.kind === 'delete' ? undefined : item.form)))
+  for (const child of children) child.storage ??= state.resource.storage
+  return writeWithFormsFiles(children, () => writeWithInlines(state), () => state.saved !== undefined)
+}
+
+function writeWithInlines (state: FormRequest): MaybePromise<void> {
   const form = state.form!
   const { meta } = form
   const instance = form.instance as Row | undefined

@@ -27,6 +27,8 @@ export interface ChildRelation {
   readonly table: Table
   readonly fk: string
   readonly manyToMany: ReadonlyArray<readonly [string, ManyToMany]>
+  /** The children's columns that hold file keys (served as URLs). */
+  readonly fileColumns: readonly string[]
 }
 
 /** What the items of a table carry besides their columns. */

@@ -9,6 +9,7 @@ import type { WebAPIError } from './errors.ts'
 import { bulkRouteOf, bulkSchemas, changeItems, createItems, type BulkRoute } from './bulk-routes.ts'
 import { registerChildRoutes } from './child-routes.ts'
 import { fieldOf, type Field } from './fields/index.ts'
+import type { ModelFormClass } from './form.ts'
 import { planFor, registerPlans, runFormRequest, type FormRequestPlan, type FormResult, type HandleFormRequestArgs } from './form-request.ts'
 import { createItem, deleteItem, listItems, methodNotAllowed, readItem, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
 import type { MaybePromise } from './maybe.ts'
@@ -67,7 +68,7 @@ function relationsOf (resource: FormResource<any, any>, primaryKey: string): Rel
   const children = Object.entries(resource.inlines ?? {}).map(([key, FormSetClass]) => {
     const { info, inline, model } = FormSetClass.meta
     if (inline === undefined || inline.parent.table !== resource.table) throw new codes.FFR_ERR_INLINE_PARENT(resource.name, key)
-    return [key, { table: info.table, fk: inline.fk, manyToMany: Object.entries(model.manyToMany) }] as const
+    return [key, { table: info.table, fk: inline.fk, manyToMany: Object.entries(model.manyToMany), fileColumns: fileColumnsOf([FormSetClass.meta.FormClass], info) }] as const
   })
   return manyToMany.length === 0 && children.length === 0 ? undefined : { primaryKey, manyToMany, children }
 }
@@ -101,10 +102,10 @@ function etagFunction (app: FastifyInstance, resource: FormResource<Table, any>,
   return (row) => etagOf(row, key)
 }
 
-/** The columns of a resource's table that hold file keys: its forms' file fields and columns its model gives a file field. */
-function fileColumnsOf (resource: FormResource<Table, any>, info: TableInfo): string[] {
+/** The columns of a table that hold file keys: its forms' file fields and columns their model gives a file field. */
+function fileColumnsOf (forms: ReadonlyArray<ModelFormClass<any, any> | undefined>, info: TableInfo): string[] {
   const columns = new Set<string>()
-  for (const form of [resource.formClass, resource.addFormClass]) {
+  for (const form of forms) {
     if (form === undefined) continue
     for (const name of form.meta.fileFields) columns.add(name)
     for (const [name, described] of Object.entries(form.meta.model.fields)) if (described?.formField?.spec.fromFiles === true && name in info.columns) columns.add(name)
@@ -140,7 +141,7 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
     formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, planFor(plan(args), args), args),
     etag: etagFunction(app, resource, settings),
     notLoggedIn: settings.notLoggedIn,
-    fileColumns: fileColumnsOf(resource, info),
+    fileColumns: fileColumnsOf([resource.formClass, resource.addFormClass], info),
     fileUrl: (key) => settings.fileUrl(resource, key)
   }
 }
@@ -195,7 +196,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
   }
-  if (route.relations !== undefined && route.relations.children.length > 0) registerChildRoutes(app, route, errorResponses)
+  if (route.relations !== undefined && route.relations.children.length > 0) writes.push(...registerChildRoutes(app, route, errorResponses))
   return writes
 }
 

@@ -2,9 +2,9 @@
 import { readdir } from 'node:fs/promises'
 import t, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
-import { check, pgTable, serial, text, varchar } from 'drizzle-orm/pg-core'
+import { check, integer, pgTable, serial, text, varchar } from 'drizzle-orm/pg-core'
 import Fastify from 'fastify'
-import formResources, { defineModel, fields, INVALID_FORM_DATA, localStorage, modelForm } from 'fastify-form-resources'
+import formResources, { defineModel, fields, inlineFormSet, INVALID_FORM_DATA, localStorage, modelForm } from 'fastify-form-resources'
 import { failure, SignedInResource } from './helpers/app.ts'
 import { filesIn, IMAGES, multipart, tempDir } from './helpers/files.ts'
 import { pgDatabase } from './helpers/pg.ts'
@@ -108,4 +108,49 @@ t.test('a precondition that fails on the locked row, after the files were stored
   t.not(raced.headers.etag, etag, 'the 412 carries the row as it is now')
   t.strictSame(await filesIn(root), [], 'the avatar stored for the lost write is deleted')
   t.match(await query('SELECT name, avatar FROM writers'), [{ name: 'Ann!', avatar: null }])
+})
+
+const shelves = pgTable('shelves', { id: serial().primaryKey(), name: varchar({ length: 50 }).notNull() })
+const volumes = pgTable('volumes', {
+  id: serial().primaryKey(),
+  shelfId: integer().notNull().references(() => shelves.id, { onDelete: 'cascade' }),
+  title: varchar({ length: 100 }).notNull(),
+  cover: text()
+}, (t) => [check('title_not_refused', sql`${t.title} <> 'refused'`)])
+const Volume = defineModel(volumes, { fields: { cover: { formField: fields.image({ uploadTo: 'covers/' }) } } })
+
+class ShelfResource extends SignedInResource<typeof shelves> {
+  name = 'rack'
+  table = shelves
+  formClass = modelForm(shelves, { fields: ['name'] })
+  inlines = { volumes: inlineFormSet(shelves, Volume, { fk: 'shelfId', fields: ['title', 'cover'] }) }
+}
+
+t.test('formset items carry files on PostgreSQL: volumes-0-cover stored with the parent, deleted when the database refuses the write', async (t) => {
+  const { db, query } = await pgDatabase(t, { shelves, volumes })
+  const root = await tempDir(t, 'pg-uploads')
+  const temp = await tempDir(t, 'pg-tmp')
+  const app = Fastify()
+  t.teardown(async () => { await app.close() })
+  app.decorateRequest('user', undefined)
+  app.addHook('onRequest', async (request) => { if (request.headers['x-user'] !== undefined) request.user = { name: String(request.headers['x-user']) } })
+  await app.register(formResources, { db, prefix: '/api', storage: localStorage({ root }), multipart: { tmpdir: temp }, resources: [new ShelfResource()] })
+  await app.ready()
+  const send = async (entries: Parameters<typeof multipart>[0]) => {
+    const body = await multipart(entries)
+    return await app.inject({ method: 'POST', url: '/api/racks/', headers: { ...SIGNED_IN, ...body.headers }, payload: body.payload })
+  }
+  const management = { 'volumes-TOTAL_FORMS': '2', 'volumes-INITIAL_FORMS': '0' }
+  const created = await send({ name: 'Top', ...management, 'volumes-0-title': 'Dune', 'volumes-0-cover': png, 'volumes-1-title': 'Emma' })
+  t.equal(created.statusCode, 201, created.body)
+  const rows = await query('SELECT title, cover FROM volumes ORDER BY id') as Array<{ title: string, cover: string | null }>
+  t.match(rows, [{ title: 'Dune', cover: /^covers\/me-[0-9a-f]{16}\.png$/ }, { title: 'Emma', cover: null }])
+  t.equal(created.json().rack.volumes[0].cover, `http://localhost:80/uploads/${rows[0].cover}`)
+  t.strictSame(await filesIn(root), [rows[0].cover])
+
+  const refused = await send({ name: 'Low', ...management, 'volumes-0-title': 'Hyperion', 'volumes-0-cover': png, 'volumes-1-title': 'refused' })
+  t.equal(refused.statusCode, 400, refused.body)
+  t.strictSame(await query('SELECT name FROM shelves ORDER BY id'), [{ name: 'Top' }], 'nothing of the refused write is kept')
+  t.strictSame(await filesIn(root), [rows[0].cover], 'the refused write\'s cover is deleted again')
+  t.strictSame(await readdir(temp), [], 'no temporary file is left')
 })
