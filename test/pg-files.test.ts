@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { sql } from 'drizzle-orm'
 import { check, integer, pgTable, serial, text, varchar } from 'drizzle-orm/pg-core'
 import Fastify from 'fastify'
-import formResources, { defineModel, fields, inlineFormSet, INVALID_FORM_DATA, localStorage, modelForm } from 'fastify-form-resources'
+import formResources, { defineModel, fields, inlineFormSet, INVALID_FORM_DATA, localStorage, modelForm, type FormResourcesOptions } from 'fastify-form-resources'
 import { failure, SignedInResource } from './helpers/app.ts'
 import { filesIn, IMAGES, multipart, tempDir } from './helpers/files.ts'
 import { pgDatabase } from './helpers/pg.ts'
@@ -30,20 +30,26 @@ class WriterResource extends SignedInResource<typeof writers> {
   formClass = WriterForm
 }
 
-async function setup (t: Test, { race = false } = {}) {
-  const { db, query } = await pgDatabase(t, { writers })
-  // a concurrent writer: changes the row after its If-Match was checked, before the write locks it
-  class RacedResource extends WriterResource {
-    parse = { name: async (value: unknown) => { await query('UPDATE writers SET resume = NULL, name = name || \'!\''); return value } }
-  }
+/** The app over `db`: signed in by `x-user`, uploads and temporary files in folders of their own. */
+async function startApp (t: Test, db: unknown, resources: FormResourcesOptions['resources']) {
   const root = await tempDir(t, 'pg-uploads')
   const temp = await tempDir(t, 'pg-tmp')
   const app = Fastify()
   t.teardown(async () => { await app.close() })
   app.decorateRequest('user', undefined)
   app.addHook('onRequest', async (request) => { if (request.headers['x-user'] !== undefined) request.user = { name: String(request.headers['x-user']) } })
-  await app.register(formResources, { db, prefix: '/api', storage: localStorage({ root }), multipart: { tmpdir: temp }, resources: [race ? new RacedResource() : new WriterResource()] })
+  await app.register(formResources, { db, prefix: '/api', storage: localStorage({ root }), multipart: { tmpdir: temp }, resources })
   await app.ready()
+  return { app, root, temp }
+}
+
+async function setup (t: Test, { race = false } = {}) {
+  const { db, query } = await pgDatabase(t, { writers })
+  // a concurrent writer: changes the row after its If-Match was checked, before the write locks it
+  class RacedResource extends WriterResource {
+    parse = { name: async (value: unknown) => { await query('UPDATE writers SET resume = NULL, name = name || \'!\''); return value } }
+  }
+  const { app, root, temp } = await startApp(t, db, [race ? new RacedResource() : new WriterResource()])
   const send = async (method: 'POST' | 'PUT', url: string, entries: Parameters<typeof multipart>[0], headers: Record<string, string> = {}) => {
     const body = await multipart(entries)
     return await app.inject({ method, url, headers: { ...SIGNED_IN, ...body.headers, ...headers }, payload: body.payload })
@@ -128,14 +134,7 @@ class ShelfResource extends SignedInResource<typeof shelves> {
 
 t.test('formset items carry files on PostgreSQL: volumes-0-cover stored with the parent, deleted when the database refuses the write', async (t) => {
   const { db, query } = await pgDatabase(t, { shelves, volumes })
-  const root = await tempDir(t, 'pg-uploads')
-  const temp = await tempDir(t, 'pg-tmp')
-  const app = Fastify()
-  t.teardown(async () => { await app.close() })
-  app.decorateRequest('user', undefined)
-  app.addHook('onRequest', async (request) => { if (request.headers['x-user'] !== undefined) request.user = { name: String(request.headers['x-user']) } })
-  await app.register(formResources, { db, prefix: '/api', storage: localStorage({ root }), multipart: { tmpdir: temp }, resources: [new ShelfResource()] })
-  await app.ready()
+  const { app, root, temp } = await startApp(t, db, [new ShelfResource()])
   const send = async (entries: Parameters<typeof multipart>[0]) => {
     const body = await multipart(entries)
     return await app.inject({ method: 'POST', url: '/api/racks/', headers: { ...SIGNED_IN, ...body.headers }, payload: body.payload })
