@@ -108,6 +108,12 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       tuples.push(values)
     }
     if (asking.length === 0) return
+    if (forms.length === 1) {
+      // one form (a form request): whether any other row holds the values, `LIMIT 1` and no row decoded
+      const form = asking[0]
+      const own = (form.instance as Row | undefined)?.[primaryKey]
+      return pending(then(adapter.exists(table, keys, tuples[0], own), (taken) => { if (taken) report(form, field, new ValidationError(message, { code })) }))
+    }
     return pending(then(adapter.findIn(table, keys, tuples, { read: readOf(check, primaryKey) }), (rows) => {
       if (rows.length === 0) return
       const pkColumn = meta.info.columns[primaryKey]
