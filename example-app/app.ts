@@ -1,3 +1,5 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import formResources, { localStorage, type FileStorage } from 'fastify-form-resources'
 import { openDatabase } from './db/index.ts'
@@ -48,6 +50,9 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
     await close()
     throw error
   }
+  // registered after the plugin on purpose: it still documents every route of the plugin
+  await app.register(swagger, { openapi: { info: { title: 'fastify-form-resources example', version: '0.1.0', description: `Authors, books, tags and sticky notes. Reads are open; writes need \`Authorization: Bearer ${token}\`.` }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
   app.get('/', async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))
   return app
 }
