@@ -15,6 +15,9 @@
  *   message: `__all__`, `<prefix>-__all__`, errors of names with no input on the page
  *   (`name: message`), and the message of any other failure;
  * - `aria-busy="true"` on the form and `disabled` on its submit buttons while a submit is in flight.
+ *
+ * A form with `data-ffr-if-match="<ETag>"` sends it as `If-Match` (a write then fails with 412
+ * when the item changed since the page was rendered) and keeps it up to date from each 2xx's `ETag`.
  */
 
 /** A 400's field errors: input name → messages, `__all__` for the form's own. */
@@ -132,6 +135,8 @@ export function enhanceForm (form: HTMLFormElement, options: EnhanceOptions = {}
     inFlight = false
     restore()
     if (response.ok) {
+      const etag = response.headers.get('etag')
+      if (etag !== null && form.dataset.ffrIfMatch !== undefined) form.dataset.ffrIfMatch = etag
       const detail: SuccessDetail = { response, data: body }
       if (dispatch(form, 'ffr:success', detail)) succeed(options, detail)
     } else if (response.status === 400 && isFieldErrors(body?.fields)) {
@@ -288,6 +293,9 @@ function send (action: string, method: string, data: FormData, options: EnhanceO
   const headers: Record<string, string> = { Accept: 'application/json', 'X-Requested-With': 'fetch' }
   const token = csrfTokenOf(options)
   if (options.csrfHeader !== undefined && token !== undefined) headers[options.csrfHeader] = token
+  // the ETag the page was rendered with: a write fails with 412 when the item changed meanwhile
+  const ifMatch = form.dataset.ffrIfMatch
+  if (ifMatch !== undefined && ifMatch !== '' && method !== 'GET') headers['If-Match'] = ifMatch
   const chosen = Array.from(data.values()).some((value) => typeof value !== 'string' && value.name !== '')
   let body: BodyInit | undefined
   if (files && (form.enctype === 'multipart/form-data' || chosen)) body = data

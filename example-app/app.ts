@@ -1,6 +1,9 @@
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import formResources, { localStorage, type FileStorage } from 'fastify-form-resources'
 import { openDatabase } from './db/index.ts'
+import { cookieToken, registerPages } from './pages/index.ts'
 import { AuthorResource } from './resources/authors.ts'
 import { BookResource, tagResource } from './resources/books.ts'
 import { stickyNoteResource } from './resources/sticky-notes.ts'
@@ -33,11 +36,11 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
   const app = Fastify(fastify)
   const { db, schema, close } = await openDatabase({ dbFile, databaseUrl, log: app.log, dbTimeout })
   app.addHook('onClose', close)
-  // a stand-in for real authentication: `Authorization: Bearer <token>` signs in
+  // a stand-in for real authentication: `Authorization: Bearer <token>`, or the page's sign-in cookie, signs in
   app.decorateRequest('user', undefined)
   const bearer = `Bearer ${token}`
   app.addHook('onRequest', (request, _reply, done) => {
-    if (request.headers.authorization === bearer) request.user = { name: 'demo' }
+    if (request.headers.authorization === bearer || cookieToken(request.headers.cookie) === token) request.user = { name: 'demo' }
     done()
   })
   try {
@@ -48,6 +51,10 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
     await close()
     throw error
   }
-  app.get('/', async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))
+  // registered after the plugin on purpose: it still documents every route of the plugin
+  await app.register(swagger, { openapi: { info: { title: 'fastify-form-resources example', version: '0.1.0', description: `Authors, books, tags and sticky notes. Reads are open; writes need \`Authorization: Bearer ${token}\`.` }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } })
+  await app.register(swaggerUi, { routePrefix: '/docs' })
+  app.get('/api/', async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))
+  await registerPages(app, { token })
   return app
 }

@@ -11,6 +11,7 @@ import { INVALID_FORM_DATA, NON_FIELD_ERRORS } from './errors.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import { handleFormSetRequest, isFormSetBody } from './formset-request.ts'
 import { uploadsOf } from './multipart.ts'
+import { documentRoute, type RouteKind } from './openapi.ts'
 import { configOf, loadRow, methodNotAllowed, permitted, withFileUrls, type RouteConfig } from './handlers.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
 import { withRelations, type Relations } from './relations.ts'
@@ -153,7 +154,7 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
         method,
         url: `/${resource.urlName}/:id/${key}/`,
         config: config as object,
-        schema: handler !== undefined ? { tags, ...schemas[method] } : { hide: true } as object,
+        schema: handler !== undefined ? documentRoute(`children ${method}` as RouteKind, { tags, ...schemas[method] }, { resource, child: { key, name } }) : { hide: true } as object,
         handler: handler ?? methodNotAllowed
       }
       app.route(options)

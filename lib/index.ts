@@ -10,6 +10,7 @@ export { modelForm, ModelForm, type FormArgs, type ModelFormClass, type ModelFor
 export { fields, Field, type FieldKind, type FieldOptions, type Choice, type UploadedFile, type FileInput } from './fields/index.ts'
 export { localStorage, s3Storage, flydriveStorage, uniqueKey, type FileStorage, type LocalStorage, type S3StorageOptions, type UploadTo } from './storage.ts'
 export { uploadedFile } from './uploads.ts'
+export { describeForm, describeField, type FieldDescription, type Widget } from './form-description.ts'
 export { FormList } from './form-values.ts'
 export type { MultipartOptions } from './multipart.ts'
 export type { SuccessUrl, SuccessUrlContext } from './html.ts'

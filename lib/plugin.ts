@@ -4,8 +4,10 @@ import formbody from '@fastify/formbody'
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { parseJson } from './body.ts'
 import { DOES_NOT_EXIST, MALFORMED_BODY, NOT_LOGGED_IN, REQUEST_TOO_LARGE, SERVER_ERROR, SERVICE_UNAVAILABLE, UNSUPPORTED_MEDIA_TYPE, WebAPIError } from './errors.ts'
+import { registerBrowserRoute } from './browser-route.ts'
 import { registerFileRoute } from './file-route.ts'
 import { markRepeated } from './form-values.ts'
+import { watchLateRouteHooks } from './late-route-hooks.ts'
 import { multipartLimits, registerMultipart, type MultipartOptions } from './multipart.ts'
 import { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
@@ -48,6 +50,8 @@ export interface FormResourcesOptions {
   multipart?: MultipartOptions
   /** The `WWW-Authenticate` of a 401: djblets' `Basic realm="Web API"` by default; `false` sends none, so a browser shows no password dialog. */
   authenticate?: string | false
+  /** Serve the browser helper at `<prefix>/_ffr/browser.js`; default `true`. */
+  browser?: boolean
 }
 
 /** The `app.formResources` decorator: the registered resources and their URLs. */
@@ -221,7 +225,10 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   }
   if (served && isLocal(storage) && serveOnce(app, servedBase + storage.urlPrefix, storage.root)) await app.register(async (files) => { registerFileRoute(files, storage) })
 
+  // @fastify/swagger registered after the plugin still documents its routes
+  const late = watchLateRouteHooks(app)
   await app.register(async (child) => {
+    child.addHook('onRoute', late.keep)
     // bodies are validated by the forms; route schemas are for documentation and serialization
     child.setValidatorCompiler(() => () => true)
     child.removeContentTypeParser(['text/plain', 'application/json'])
@@ -233,6 +240,8 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
     if (options.bodyLimit !== undefined) {
       child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })
     }
+    // a second registration under the same prefix serves the one module once
+    if (options.browser !== false && serveOnce(app, `${app.prefix.replace(/\/+$/, '')}${prefix}/_ffr/browser.js`, 'the browser helper')) registerBrowserRoute(child)
     const writes = options.resources.map((resource) => registerResourceRoutes(child, resource, settings))
     await registerMultipart(child, limits, (context) => { for (const routes of writes) registerMultipartTwins(context, routes) })
   }, { prefix })

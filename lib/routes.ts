@@ -16,6 +16,7 @@ import type { MaybePromise } from './maybe.ts'
 import type { Relations } from './relations.ts'
 import { FormResource, type HttpMethod } from './resource.ts'
 import { MULTIPART_CONSTRAINT } from './multipart.ts'
+import { documentRoute, type RouteKind } from './openapi.ts'
 import { ErrorEnvelope, etagKey, etagOf, itemEnvelope, listEnvelope } from './responses.ts'
 import { bodySchema, itemSchema } from './schemas.ts'
 import { codes } from './setup-errors.ts'
@@ -189,7 +190,7 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
         method,
         url,
         config: config as object,
-        schema: open && schemas[key] !== undefined ? { tags, ...schemas[key] } : { hide: true } as object,
+        schema: open && schemas[key] !== undefined ? documentRoute(key as RouteKind, { tags, ...schemas[key] }, { resource }) : { hide: true } as object,
         handler: open ? answered(handler) : methodNotAllowed
       }
       app.route(options)

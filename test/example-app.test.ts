@@ -31,7 +31,7 @@ t.test('the example app in memory answers an empty author list', async (t) => {
     total_results: 0,
     links: { self: { href: url('/api/sticky-notes/'), method: 'GET' }, create: { href: url('/api/sticky-notes/'), method: 'POST' } }
   })
-  const root = await app.inject({ method: 'GET', url: '/' })
+  const root = await app.inject({ method: 'GET', url: '/api/' })
   t.strictSame(root.json(), { resources: ['/api/authors/', '/api/books/', '/api/tags/', '/api/sticky-notes/'] })
 })
 

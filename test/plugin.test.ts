@@ -222,12 +222,11 @@ t.test('@fastify/swagger describes every route', async (t) => {
   t.strictSame(Object.keys(doc.paths['/api/authors/']).sort(), ['get', 'post'], 'the 405 answers are not documented')
   t.strictSame(Object.keys(doc.paths['/api/authors/{id}/']).sort(), ['delete', 'get', 'patch', 'put'])
 
-  const errors = ['400', '401', '403', '404']
   const list = doc.paths['/api/authors/'].get
   t.strictSame(list.tags, ['authors'])
   t.strictSame(list.parameters.map((p: { in: string, name: string }) => `${p.in}:${p.name}`), ['query:start', 'query:max-results', 'query:only-fields', 'query:only-links'])
   t.strictSame(list.parameters[1].schema, { minimum: 1, maximum: 200, type: 'integer' })
-  t.has(list.responses, Object.fromEntries(['200', ...errors].map((code) => [code, {}])))
+  t.strictSame(Object.keys(list.responses), ['200', '401', '403', '500', '503'], 'only the statuses a list can answer')
   const listSchema = list.responses['200'].content['application/json'].schema
   t.strictSame(listSchema.required, ['stat', 'authors', 'total_results', 'links'])
   const item = listSchema.properties.authors.items
@@ -236,13 +235,13 @@ t.test('@fastify/swagger describes every route', async (t) => {
   t.strictSame(item.properties.birthDate, { type: 'string', nullable: true })
 
   const create = doc.paths['/api/authors/'].post
-  t.has(create.responses, Object.fromEntries(['201', ...errors].map((code) => [code, {}])))
+  t.strictSame(Object.keys(create.responses), ['201', '303', '400', '401', '403', '405', '413', '415', '500', '503'])
   t.notOk('200' in create.responses)
   const body = create.requestBody.content['application/json'].schema
   t.strictSame(body.required, ['name'])
   t.strictSame(Object.keys(body.properties), ['name', 'title', 'birthDate'])
   t.strictSame(body.properties.name, { title: 'Name', maxLength: 200, type: 'string' })
-  t.strictSame(body.properties.title.anyOf[0], { title: 'Title', maxLength: 3, enum: ['MR', 'MRS', 'MS'], type: 'string' })
+  t.strictSame(body.properties.title, { title: 'Title', maxLength: 3, enum: ['MR', 'MRS', 'MS', null], type: 'string', nullable: true })
   const error = create.responses['400'].content['application/json'].schema
   t.strictSame(error.required, ['stat', 'err'])
   t.strictSame(Object.keys(error.properties), ['stat', 'err', 'fields', 'items'])
@@ -256,7 +255,7 @@ t.test('@fastify/swagger describes every route', async (t) => {
     const operation = doc.paths['/api/authors/{id}/'][method]
     t.strictSame(operation.tags, ['authors'], method)
     t.has(operation.parameters.find((p: { in: string }) => p.in === 'path'), { in: 'path', name: 'id', required: true, schema: { type: 'string' } }, method)
-    t.has(operation.responses, Object.fromEntries([method === 'delete' ? '204' : '200', ...errors].map((code) => [code, {}])), method)
+    t.has(operation.responses, Object.fromEntries([method === 'delete' ? '204' : '200', '401', '403', '404'].map((code) => [code, {}])), method)
   }
   for (const method of ['put', 'patch']) {
     const update = doc.paths['/api/authors/{id}/'][method].requestBody.content['application/json'].schema

@@ -121,7 +121,10 @@ export class Field<TValue = unknown> {
     const meta: Record<string, unknown> = {}
     if (label !== undefined) meta.title = label
     if (helpText !== undefined) meta.description = helpText
-    const schema = { ...this.spec.schema(this), ...meta } as TSchema
-    return nullable === true ? Type.Union([schema, Type.Null()], meta) : schema
+    const base = this.spec.schema(this)
+    if (nullable !== true) return { ...base, ...meta } as TSchema
+    // the label and help text on the union only, so that OpenAPI 3.0 tools can fold it into `nullable: true`
+    const member = Array.isArray(base.enum) ? { ...base, enum: [...base.enum, null] } : base
+    return Type.Union([member as TSchema, Type.Null()], meta)
   }
 }
