@@ -245,7 +245,7 @@ t.test('@fastify/swagger describes every route', async (t) => {
   t.strictSame(body.properties.title.anyOf[0], { title: 'Title', maxLength: 3, enum: ['MR', 'MRS', 'MS'], type: 'string' })
   const error = create.responses['400'].content['application/json'].schema
   t.strictSame(error.required, ['stat', 'err'])
-  t.strictSame(Object.keys(error.properties), ['stat', 'err', 'fields', 'items'])
+  t.strictSame(Object.keys(error.properties), ['stat', 'err', 'fields', 'codes', 'items'])
 
   const bookBody = doc.paths['/api/books/'].post.requestBody.content['application/json'].schema
   t.strictSame(bookBody.required, ['title', 'authorId'])
