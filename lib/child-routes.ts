@@ -7,8 +7,8 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
-import { INVALID_FORM_DATA, NON_FIELD_ERRORS } from './errors.ts'
-import type { ModelFormSetClass } from './formset.ts'
+import { INVALID_FORM_DATA, NON_FIELD_ERRORS, type ErrorDict } from './errors.ts'
+import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { handleFormSetRequest, isFormSetBody } from './formset-request.ts'
 import { uploadsOf } from './multipart.ts'
 import { documentRoute, type RouteKind } from './openapi.ts'
@@ -72,6 +72,15 @@ export function listChildren (request: FastifyRequest, reply: FastifyReply): voi
   }) as void | Promise<void>
 }
 
+/** The 400 of one child: its errors by plain field name, with their codes, the formset's own under `__all__`. */
+function singleErrors (formset: ModelFormSet<any>): { fields: ErrorDict, codes: ErrorDict } {
+  const nonForm = formset.nonFormErrors.length > 0
+  return {
+    fields: { ...formset.errors[0], ...(nonForm ? { [NON_FIELD_ERRORS]: formset.nonFormErrors } : {}) },
+    codes: { ...formset.errorCodes[0], ...(nonForm ? { [NON_FIELD_ERRORS]: formset.nonFormErrorCodes } : {}) }
+  }
+}
+
 /** Runs a write to the parent's children: the parent loaded (404), its `hasModifyPermissions` asked once, then the inline formset over it. */
 function writeChildren (request: FastifyRequest, reply: FastifyReply, createOnly: boolean, data: unknown, respond: (rows: ReadonlyArray<Row | null>, deleted: unknown[], parent: Row) => MaybePromise<void>, single = false): void | Promise<void> {
   const route = configOf(request).ffr
@@ -90,7 +99,7 @@ function writeChildren (request: FastifyRequest, reply: FastifyReply, createOnly
       // one child's files are named as its fields are, `cover` for `<key>-0-cover`
       ...(single ? { files: singleFiles(uploadsOf(request), child.key) } : {}),
       // one child: its errors by plain field name, as a single form's
-      ...(single ? { sendErrors: (formset) => { sendError(reply, INVALID_FORM_DATA, { fields: { ...formset.errors[0], ...(formset.nonFormErrors.length > 0 ? { [NON_FIELD_ERRORS]: formset.nonFormErrors } : {}) } }) } } : {}),
+      ...(single ? { sendErrors: (formset) => { sendError(reply, INVALID_FORM_DATA, singleErrors(formset)) } } : {}),
       respond: (results, deleted) => respond(results, deleted.map((row) => row[child.FormSetClass.meta.info.primaryKey]), parent)
     }))
   }) as void | Promise<void>

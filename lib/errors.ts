@@ -184,3 +184,17 @@ export function mergeErrors (errors: ErrorDict, more: ErrorDict): ErrorDict {
   for (const field in more) (errors[field] ??= []).push(...more[field])
   return errors
 }
+
+/**
+ * The `codes` of a 400 beside its `fields`: for every key of `fields`, in order, the message key
+ * of each message, taken from `known` (a form's `errorCodes`, a `ValidationError`'s
+ * `toCodeDict()`) where it has one at that place, else `invalid`.
+ */
+export function alignCodes (fields: Readonly<ErrorDict>, known?: Readonly<ErrorDict>): ErrorDict {
+  const codes: ErrorDict = {}
+  for (const key in fields) {
+    const given = known?.[key]
+    codes[key] = fields[key].map((_, i) => given?.[i] ?? DEFAULT_CODE)
+  }
+  return codes
+}

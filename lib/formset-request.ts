@@ -55,8 +55,8 @@ export function isFormSetBody (body: unknown, prefix: string): boolean {
 
 /** A formset's 400: `fields` flat with Django's input names, `items` by prefix and index. */
 export function sendFormSetErrors (reply: FastifyReply, formset: ModelFormSet<any>, nonFormKey: string): void {
-  const { fields, items } = formSetErrors(formset, nonFormKey)
-  sendError(reply, INVALID_FORM_DATA, Object.keys(items[formset.prefix]).length > 0 ? { fields, items } : { fields })
+  const { fields, codes, items } = formSetErrors(formset, nonFormKey)
+  sendError(reply, INVALID_FORM_DATA, Object.keys(items[formset.prefix]).length > 0 ? { fields, codes, items } : { fields, codes })
 }
 
 /** Binds an item as the resource binds a request: bound data, parse hooks (their refusals filed on the form), the form. */

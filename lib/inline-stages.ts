@@ -51,11 +51,12 @@ export function cleanWithInlines (state: FormRequest): MaybePromise<void> {
 /** Ends the request with the resource's 400, the inline formsets' errors added: `fields` flat (`books-1-title`, `books-__all__`) and `items` by key and index. */
 export function refuseWithInlines (state: FormRequest, error?: unknown): void {
   refuse(state, error)
-  const payload = state.result![1] as { fields: Record<string, string[]>, items?: Record<string, unknown> }
+  const payload = state.result![1] as { fields: Record<string, string[]>, codes?: Record<string, string[]>, items?: Record<string, unknown> }
   for (const [key, formset] of state.inlines ?? []) {
     const errors = formSetErrors(formset, `${key}-__all__`)
     if (Object.keys(errors.fields).length === 0) continue
     Object.assign(payload.fields, errors.fields)
+    payload.codes = Object.assign(payload.codes ?? {}, errors.codes)
     payload.items = { ...payload.items, ...errors.items }
   }
 }

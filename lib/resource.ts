@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { InferSelectModel, Table } from 'drizzle-orm'
-import { INVALID_FORM_DATA, ValidationError, type ErrorDict } from './errors.ts'
+import { alignCodes, INVALID_FORM_DATA, ValidationError, type ErrorDict } from './errors.ts'
 import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import {
@@ -171,8 +171,14 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
     return [isCreated ? 201 : 200, { [this.name]: instance }]
   }
 
-  /** `[INVALID_FORM_DATA, {fields}]` (djblets' `build_form_error_response`): gets the form or the errors, the instance and the step context. */
+  /**
+   * `[INVALID_FORM_DATA, {fields, codes}]` (djblets' `build_form_error_response`): gets the form or
+   * the errors, the instance and the step context. `codes` has the keys of `fields`, each message's
+   * key in the same order (`invalid` for a message given none).
+   */
   buildFormErrorResponse ({ form, errors }: { form?: ModelForm<TTable, TNames>, errors?: ErrorDict | ValidationError, instance?: InferSelectModel<TTable> } & StepContext): FormResult<TTable> {
-    return [INVALID_FORM_DATA, { fields: this.buildFormErrors({ form, errors }) }]
+    const fields = this.buildFormErrors({ form, errors })
+    const known = errors instanceof ValidationError ? errors.toCodeDict() : errors === undefined ? form?.errorCodes : undefined
+    return [INVALID_FORM_DATA, { fields, codes: alignCodes(fields, known) }]
   }
 }

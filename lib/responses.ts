@@ -5,7 +5,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto'
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { WebAPIError } from './errors.ts'
+import { alignCodes, type ErrorDict, type WebAPIError } from './errors.ts'
 
 /** A link as djblets serializes it. */
 export interface Link {
@@ -23,11 +23,12 @@ export const ItemLinks = Type.Object({ self: Type.Optional(LinkSchema), update: 
 
 const ErrorDictSchema = Type.Record(Type.String(), Type.Array(Type.String()))
 
-/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?, items?}` (`items`: a formset's errors by prefix and index). */
+/** The failure envelope: `{stat: "fail", err: {code, msg, type, detail?}, fields?, codes?, items?}` (`codes`: the message keys of `fields`; `items`: a formset's errors by prefix and index). */
 export const ErrorEnvelope = Type.Object({
   stat: Type.Literal('fail'),
   err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String(), detail: Type.Optional(Type.String()) }),
   fields: Type.Optional(ErrorDictSchema),
+  codes: Type.Optional(ErrorDictSchema),
   items: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), ErrorDictSchema)))
 })
 
@@ -51,11 +52,15 @@ export function changesEnvelope (key: string, item: TSchema, keySchema: TSchema)
   return Type.Object({ stat: Type.Literal('ok'), [key]: Type.Array(Type.Union([item, Type.Null()])), deleted: Type.Array(keySchema) })
 }
 
-/** The failure envelope of an error: `{stat: "fail", err}` plus `extra`, such as `fields`. */
+/** The failure envelope of an error: `{stat: "fail", err}` plus `extra`, such as `fields`; with `fields`, always `codes` aligned with them (see `alignCodes`). */
 export function failure (error: WebAPIError, extra?: Record<string, unknown>): Record<string, unknown> {
   const err: Record<string, unknown> = { code: error.code, msg: error.msg, type: error.errorType }
   if (error.detail !== undefined) err.detail = error.detail
-  return extra === undefined ? { stat: 'fail', err } : { stat: 'fail', err, ...extra }
+  if (extra === undefined) return { stat: 'fail', err }
+  const out: Record<string, unknown> = { stat: 'fail', err, ...extra }
+  const fields = extra.fields as ErrorDict | undefined
+  if (fields !== undefined) out.codes = alignCodes(fields, extra.codes as ErrorDict | undefined)
+  return out
 }
 
 /** Sends the failure envelope of `error` (plus `extra`) with the error's status and headers. */

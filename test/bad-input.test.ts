@@ -56,7 +56,7 @@ t.test('bad bodies: the envelope, the right 4xx and nothing written', async (t) 
   t.test('JSON null: nothing sent, so the create misses its required field and the update changes nothing', async (t) => {
     const create = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...JSON_TYPE }, payload: 'null' })
     t.equal(create.statusCode, 400)
-    t.same(create.json(), failure(INVALID_FORM_DATA, { fields: { name: ['This field is required.'] } }))
+    t.same(create.json(), failure(INVALID_FORM_DATA, { codes: { name: ['required'] }, fields: { name: ['This field is required.'] } }))
     const update = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: { ...SIGNED_IN, ...JSON_TYPE }, payload: 'null' })
     t.equal(update.statusCode, 200)
   })
@@ -102,7 +102,7 @@ t.test('bad bodies: the envelope, the right 4xx and nothing written', async (t) 
 t.test('arrays and objects where scalars belong: field errors, nothing written', async (t) => {
   const { app, sqlite, rows } = await buildTestApp(t)
   sqlite.exec("INSERT INTO authors (name, title, birth_date) VALUES ('Ann Leckie', 'MS', '1966-03-02')")
-  const invalid = failure(INVALID_FORM_DATA, { fields: { name: ['Enter a valid value.'], title: ['Enter a valid value.'], birthDate: ['Enter a valid date.'] } })
+  const invalid = failure(INVALID_FORM_DATA, { fields: { name: ['Enter a valid value.'], title: ['Enter a valid value.'], birthDate: ['Enter a valid date.'] }, codes: { name: ['invalid'], title: ['invalid'], birthDate: ['invalid'] } })
   for (const payload of [
     { name: ['Mallory'], title: ['MS'], birthDate: ['1966-03-02'] },
     { name: { first: 'Mallory' }, title: { MS: true }, birthDate: { year: 1966 } },
@@ -115,12 +115,12 @@ t.test('arrays and objects where scalars belong: field errors, nothing written',
     }
   }
   const empty = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { name: [], title: {} } })
-  t.same(empty.json(), failure(INVALID_FORM_DATA, { fields: { name: ['This field is required.'] } }), 'an empty list or object is an empty value')
+  t.same(empty.json(), failure(INVALID_FORM_DATA, { codes: { name: ['required'] }, fields: { name: ['This field is required.'] } }), 'an empty list or object is an empty value')
   const repeated = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...FORM }, payload: 'name=a&name=b' })
-  t.same(repeated.json(), failure(INVALID_FORM_DATA, { fields: { name: ['Enter a valid value.'] } }), 'a repeated HTML form field is a list')
+  t.same(repeated.json(), failure(INVALID_FORM_DATA, { codes: { name: ['invalid'] }, fields: { name: ['Enter a valid value.'] } }), 'a repeated HTML form field is a list')
   const book = await app.inject({ method: 'POST', url: '/api/books/', headers: SIGNED_IN, payload: { title: 'T', pages: [1], inPrint: [true], authorId: { id: 1 } } })
   t.same(book.json(), failure(INVALID_FORM_DATA, {
-    fields: { pages: ['Enter a whole number.'], inPrint: ['Enter a valid value.'], authorId: ['Select a valid choice. That choice is not one of the available choices.'] }
+    codes: { pages: ['invalid'], inPrint: ['invalid'], authorId: ['invalidChoice'] }, fields: { pages: ['Enter a whole number.'], inPrint: ['Enter a valid value.'], authorId: ['Select a valid choice. That choice is not one of the available choices.'] }
   }))
   t.same(rows('authors'), [ANN_ROW])
   t.same(rows('books'), [])
@@ -138,7 +138,7 @@ t.test('__proto__ and constructor keys in an HTML form are unknown fields: ignor
   t.same(rows('authors'), [{ id: 1, name: 'Ann', title: 'MS', birth_date: null, secret: null }])
   const only = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...FORM }, payload: '__proto__=x&constructor=y' })
   t.equal(only.statusCode, 400)
-  t.same(only.json(), failure(INVALID_FORM_DATA, { fields: { name: ['This field is required.'] } }))
+  t.same(only.json(), failure(INVALID_FORM_DATA, { codes: { name: ['required'] }, fields: { name: ['This field is required.'] } }))
   t.equal(({} as Record<string, unknown>).secret, undefined, 'no prototype was polluted')
   t.same(rows('authors'), [{ id: 1, name: 'Ann', title: 'MS', birth_date: null, secret: null }])
 })

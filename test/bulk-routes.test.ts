@@ -79,6 +79,7 @@ t.test('a bulk 400 keeps `fields` flat with Django\'s input names and adds `item
   t.strictSame(res.json(), {
     stat: 'fail',
     err: FIELD_ERROR,
+    codes: { __all__: ['duplicate'], 'books-1-title': ['required'], 'books-2-tags': ['invalidChoice'], 'books-3-__all__': ['duplicateValues'] },
     fields: {
       __all__: ['Please correct the duplicate data for authorId and title, which must be unique.'],
       'books-1-title': ['This field is required.'],
@@ -166,6 +167,7 @@ t.test('inlines: the parent and its children in one transaction, the item nestin
   t.strictSame(refused.json(), {
     stat: 'fail',
     err: FIELD_ERROR,
+    codes: { name: ['required'], 'books-0-title': ['required'], 'books-1-__all__': ['uniqueTogether'], 'books-2-authorId': ['inlineMismatch'] },
     fields: {
       name: ['This field is required.'],
       'books-0-title': ['This field is required.'],
@@ -206,7 +208,7 @@ t.test('child URLs: the children of one parent, the key to it from the URL only'
   t.strictSame(one.json(), { stat: 'ok', book: { id: 1, authorId: 1, editorId: null, title: 'Mine', isbn: null, tags: [4] } })
   const wrong = await app.inject({ method: 'POST', url: '/api/authors/1/books/', headers: JSON_HEADERS, payload: { title: 'Theirs', authorId: 2 } })
   t.equal(wrong.statusCode, 400)
-  t.strictSame(wrong.json(), { stat: 'fail', err: FIELD_ERROR, fields: { authorId: ['The inline value did not match the parent instance.'] } })
+  t.strictSame(wrong.json(), { stat: 'fail', err: FIELD_ERROR, codes: { authorId: ['inlineMismatch'] }, fields: { authorId: ['The inline value did not match the parent instance.'] } })
   const many = await app.inject({ method: 'POST', url: '/api/authors/1/books/', headers: JSON_HEADERS, payload: [{ title: 'A' }, { title: 'B' }] })
   t.equal(many.statusCode, 201)
   t.strictSame(many.json().books.map((b: { id: number }) => b.id), [2, 3])
@@ -240,7 +242,7 @@ t.test('all or nothing when the database refuses one row of a batch: that row\'s
   await racing.register(formResources, { db: (await import('drizzle-orm/better-sqlite3')).drizzle(sqlite), prefix: '/api', resources: [new Racing()] })
   const res = await racing.inject({ method: 'POST', url: '/api/racers/', headers: JSON_HEADERS, payload: [{ authorId: 1, title: 'A', isbn: '1', tags: [1] }, { authorId: 1, title: 'B', isbn: '2' }, { authorId: 1, title: 'C', isbn: '3' }] })
   t.equal(res.statusCode, 400)
-  t.strictSame(res.json(), { stat: 'fail', err: FIELD_ERROR, fields: { 'racers-1-isbn': ['Book with this ISBN already exists.'] }, items: { racers: { 1: { isbn: ['Book with this ISBN already exists.'] } } } })
+  t.strictSame(res.json(), { stat: 'fail', err: FIELD_ERROR, codes: { 'racers-1-isbn': ['unique'] }, fields: { 'racers-1-isbn': ['Book with this ISBN already exists.'] }, items: { racers: { 1: { isbn: ['Book with this ISBN already exists.'] } } } })
   t.strictSame(rows('select title from books'), [{ title: 'meanwhile' }])
   t.strictSame(rows('select * from book_tags'), [])
 })

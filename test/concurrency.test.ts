@@ -3,7 +3,7 @@ import t from 'tap'
 import { INVALID_FORM_DATA } from 'fastify-form-resources'
 import { AuthorResource, buildTestApp, failure, SIGNED_IN, type TestApp } from './helpers/app.ts'
 
-const DUPLICATE = failure(INVALID_FORM_DATA, { fields: { name: ['Author with this Name already exists.'] } })
+const DUPLICATE = failure(INVALID_FORM_DATA, { fields: { name: ['Author with this Name already exists.'] }, codes: { name: ['unique'] } })
 
 async function createConcurrently ({ app }: TestApp, count: number, payload: (i: number) => Record<string, unknown>) {
   return await Promise.all(Array.from({ length: count }, async (_, i) => {

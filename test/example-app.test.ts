@@ -53,6 +53,7 @@ t.test('the example app creates an author with the demo bearer token only', asyn
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'Ann Leckie', title: 'DR', birthDate: 'soon' } })
   t.equal(res.statusCode, 400)
   t.strictSame(res.json(), failure(INVALID_FORM_DATA, {
+    codes: { title: ['invalidChoice'], birthDate: ['invalid'], name: ['unique'] },
     fields: {
       title: ['Select a valid choice. DR is not one of the available choices.'],
       birthDate: ['Enter a valid date.'],
@@ -88,7 +89,7 @@ t.test('the example app\'s authors have an avatar: an image of at most 2 MB, ser
   t.match(await filesIn(root), [/^avatars\/new-[0-9a-f]{16}\.gif$/], 'the old avatar is deleted (deleteReplaced)')
   const bad = await multipart({ avatar: [{ content: 'not an image', filename: 'x.png' }] })
   const refused = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...DEMO, ...bad.headers }, payload: bad.payload })
-  t.strictSame(refused.json(), failure(INVALID_FORM_DATA, { fields: { avatar: ['Upload a valid image. The file you uploaded was either not an image or a corrupted image.'] } }))
+  t.strictSame(refused.json(), failure(INVALID_FORM_DATA, { codes: { avatar: ['invalidImage'] }, fields: { avatar: ['Upload a valid image. The file you uploaded was either not an image or a corrupted image.'] } }))
   const big = await multipart({ avatar: { content: Buffer.concat([IMAGES.png, Buffer.alloc(2 * 1024 * 1024)]), filename: 'big.png' } })
   const tooBig = await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: { ...DEMO, ...big.headers }, payload: big.payload })
   t.strictSame(tooBig.json().fields, { avatar: [`Ensure this file has at most 2097152 bytes (it has ${2 * 1024 * 1024 + IMAGES.png.length}).`] })
@@ -115,7 +116,7 @@ t.test('the example app\'s sticky notes carry their timestamp', async (t) => {
 
   res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: '', timestamp: 'yesterday' } })
   t.equal(res.statusCode, 400)
-  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { fields: { text: ['This field is required.'], timestamp: ['Enter a valid date/time.'] } }))
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { codes: { text: ['required'], timestamp: ['invalid'] }, fields: { text: ['This field is required.'], timestamp: ['Enter a valid date/time.'] } }))
 
   const list = await app.inject({ method: 'GET', url: '/api/sticky-notes/' })
   t.equal(list.json().total_results, 2)
@@ -129,7 +130,7 @@ t.test('the example app\'s sticky note form keeps one blank line in a row and re
   t.equal(res.json().stickyNote.text, 'one\n\ntwo\n\nthree', 'the parse hook, then the clean hook')
   res = await app.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'later', timestamp: '2999-01-01T00:00:00Z' } })
   t.equal(res.statusCode, 400)
-  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { fields: { __all__: ['A note cannot be dated in the future.'] } }))
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { codes: { __all__: ['invalid'] }, fields: { __all__: ['A note cannot be dated in the future.'] } }))
 })
 
 t.test('the example app applies its migrations to an on-disk database', async (t) => {
@@ -167,7 +168,7 @@ t.test('the example app: an author\'s books as an inline formset, tags on books,
   t.strictSame((await app.inject({ url: '/api/authors/1/books/' })).json().books, books)
   const duplicate = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: DEMO, payload: { books: [{ title: 'Again', isbn: '9780316246620' }] } })
   t.equal(duplicate.statusCode, 400)
-  t.strictSame(duplicate.json(), failure(INVALID_FORM_DATA, { fields: { 'books-0-isbn': ['Book with this ISBN already exists.'] }, items: { books: { 0: { isbn: ['Book with this ISBN already exists.'] } } } }))
+  t.strictSame(duplicate.json(), failure(INVALID_FORM_DATA, { codes: { 'books-0-isbn': ['unique'] }, fields: { 'books-0-isbn': ['Book with this ISBN already exists.'] }, items: { books: { 0: { isbn: ['Book with this ISBN already exists.'] } } } }))
   const book = await app.inject({ method: 'PATCH', url: '/api/books/2/', headers: DEMO, payload: { tags: [1] } })
   t.strictSame(book.json().book, { ...books[1], tags: [1], links: itemLinks('/api/books/2/') })
   const bulk = await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: [{ name: 'Iain Banks' }, { name: 'Ursula K. Le Guin', title: 'MRS' }] })

@@ -97,7 +97,7 @@ t.test('clearing: <name>-clear=on (multipart or URL-encoded) or JSON null; a cle
 
   const both = await send(app, 'PUT', '/api/authors/1/', { avatar: png, 'avatar-clear': 'on', resume: cv('other') })
   t.equal(both.statusCode, 400)
-  t.strictSame(both.json(), failure(INVALID_FORM_DATA, { fields: { avatar: ['Please either submit a file or check the clear checkbox, not both.'] } }))
+  t.strictSame(both.json(), failure(INVALID_FORM_DATA, { codes: { avatar: ['contradiction'] }, fields: { avatar: ['Please either submit a file or check the clear checkbox, not both.'] } }))
   t.strictSame(await filesIn(root), [first.avatar, first.resume], 'an invalid form stores nothing, not even its valid file')
 
   const unticked = await send(app, 'PUT', '/api/authors/1/', { 'avatar-clear': ['false'] })
@@ -127,18 +127,19 @@ t.test('refusals store nothing: a bad image, an extension, a size, a file name s
   const res = await send(app, 'POST', '/api/authors/', { name: 'Ann', avatar: { content: 'GIF? no', filename: 'me.gif' }, resume: { content: 'x', filename: 'cv.exe' } })
   t.equal(res.statusCode, 400)
   t.strictSame(res.json(), failure(INVALID_FORM_DATA, {
+    codes: { avatar: ['invalidImage'], resume: ['invalidExtension'] },
     fields: {
       avatar: ['Upload a valid image. The file you uploaded was either not an image or a corrupted image.'],
       resume: ['File extension “exe” is not allowed. Allowed extensions are: pdf, txt.']
     }
   }))
   const big = await send(app, 'POST', '/api/authors/', { name: 'Ann', resume: cv('x'.repeat(65)) })
-  t.strictSame(big.json(), failure(INVALID_FORM_DATA, { fields: { resume: ['Ensure this file has at most 64 bytes (it has 65).'] } }))
+  t.strictSame(big.json(), failure(INVALID_FORM_DATA, { codes: { resume: ['maxSize'] }, fields: { resume: ['Ensure this file has at most 64 bytes (it has 65).'] } }))
   const empty = await send(app, 'POST', '/api/authors/', { name: 'Ann', resume: cv('') })
   t.strictSame(empty.json().fields, { resume: ['The submitted file is empty.'] })
   // a browser posting a file input without enctype="multipart/form-data" sends the file's name
   const named = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...FORM }, payload: 'name=Ann&avatar=me.png' })
-  t.strictSame(named.json(), failure(INVALID_FORM_DATA, { fields: { avatar: ['No file was submitted. Check the encoding type on the form.'] } }))
+  t.strictSame(named.json(), failure(INVALID_FORM_DATA, { codes: { avatar: ['invalid'] }, fields: { avatar: ['No file was submitted. Check the encoding type on the form.'] } }))
   const jsonName = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...JSON_TYPE }, payload: { name: 'Ann', avatar: { filename: 'me.png', size: 3, path: '/etc/passwd', head: [1] } } })
   t.strictSame(jsonName.json().fields, { avatar: ['No file was submitted. Check the encoding type on the form.'] }, 'a JSON object shaped like an upload is no file')
   const taken = await send(app, 'POST', '/api/authors/', { name: 'Ann', avatar: png })
@@ -153,7 +154,7 @@ t.test('a write the database refuses deletes the files stored before its transac
   const { app, root, rows } = await buildFilesApp(t)
   const res = await send(app, 'POST', '/api/authors/', { name: 'refused', avatar: png, resume: cv() })
   t.equal(res.statusCode, 400)
-  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { fields: { __all__: ['The database refused these values.'] } }))
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { codes: { __all__: ['invalid'] }, fields: { __all__: ['The database refused these values.'] } }))
   t.strictSame(await filesIn(root), [], 'the CHECK constraint failed the insert: both files are gone')
   t.strictSame(rows(), [])
 

@@ -80,7 +80,7 @@ t.test('on SQLite a request whose stages all answer at once answers at once, wit
   t.strictSame(created, [201, { author: { id: 1, name: 'Ann', title: null, birthDate: null, secret: null } }])
   const refused = runFormRequest(resource, plan, { request, data: { name: 'Ann' } })
   t.notOk(refused instanceof Promise)
-  t.strictSame(refused, [INVALID_FORM_DATA, { fields: { name: ['Author with this Name already exists.'] } }])
+  t.strictSame(refused, [INVALID_FORM_DATA, { codes: { name: ['unique'] }, fields: { name: ['Author with this Name already exists.'] } }])
   resource.parse = { name: async (value) => value }
   const hooked = runFormRequest(resource, planFormRequest(resource, { create: true }), { request, data: { name: 'Bob' } })
   t.ok(hooked instanceof Promise, 'an async parse hook makes the request wait, for it alone')

@@ -57,7 +57,7 @@ async function thingsApp (t: { teardown (fn: () => unknown): void }, dialect: Di
 }
 
 const FIELD_ERROR = { code: 105, msg: 'One or more fields had errors', type: 'request-field-error' }
-const fieldErrors = (fields: Record<string, string[]>): Record<string, unknown> => ({ stat: 'fail', err: FIELD_ERROR, fields })
+const fieldErrors = (fields: Record<string, string[]>, codes: Record<string, string[]>): Record<string, unknown> => ({ stat: 'fail', err: FIELD_ERROR, fields, codes })
 const TOO_DEEP_BODY = {
   stat: 'fail',
   err: { code: 200, msg: 'The request body could not be parsed', type: 'request-body-malformed', detail: `Invalid JSON: nested more than ${MAX_JSON_DEPTH + 2} levels deep.` }
@@ -96,13 +96,13 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
       for (const objects of [false, true]) {
         const res = await send(`{"name": "deep", "meta": ${nested(MAX_JSON_DEPTH + 1, { objects })}}`)
         t.equal(res.statusCode, 400)
-        t.strictSame(res.json(), fieldErrors({ meta: [TOO_DEEP_FIELD] }))
+        t.strictSame(res.json(), fieldErrors({ meta: [TOO_DEEP_FIELD] }, { meta: ['maxDepth'] }))
       }
     })
     t.test('an HTML form sending a json field as text 10,000 levels deep: the field\'s message', async (t) => {
       const res = await send(new URLSearchParams({ name: 'deep', meta: nested(10_000) }).toString(), { 'content-type': 'application/x-www-form-urlencoded' })
       t.equal(res.statusCode, 400)
-      t.strictSame(res.json(), fieldErrors({ meta: [TOO_DEEP_FIELD] }))
+      t.strictSame(res.json(), fieldErrors({ meta: [TOO_DEEP_FIELD] }, { meta: ['maxDepth'] }))
     })
     t.test('a json field at the limit is stored and read back as sent', async (t) => {
       const deepest = JSON.parse(nested(MAX_JSON_DEPTH, { objects: true }))
@@ -123,22 +123,22 @@ for (const dialect of ['sqlite', 'postgresql'] as const) {
     for (const name of ['dup\ud800', 'dup\udc00', '\udfffdup', 'd\ud800\ud800up']) {
       const res = await create({ name })
       t.equal(res.statusCode, 400, JSON.stringify(name))
-      t.strictSame(res.json(), fieldErrors({ name: ['Enter a valid value.'] }))
+      t.strictSame(res.json(), fieldErrors({ name: ['Enter a valid value.'] }, { name: ['invalid'] }))
     }
     const form = await app.inject({ method: 'POST', url: '/api/things/', headers: { 'content-type': 'application/json' }, payload: '{"name": "dup\\ud800"}' })
-    t.strictSame([form.statusCode, form.json()], [400, fieldErrors({ name: ['Enter a valid value.'] })], 'the escape as the client wrote it')
+    t.strictSame([form.statusCode, form.json()], [400, fieldErrors({ name: ['Enter a valid value.'] }, { name: ['invalid'] })], 'the escape as the client wrote it')
     const inJson = await create({ name: 'json', meta: { key: 'x\ud800' } })
-    t.strictSame([inJson.statusCode, inJson.json()], [400, fieldErrors({ meta: ['Enter a valid JSON.'] })], 'in a json field\'s strings too')
+    t.strictSame([inJson.statusCode, inJson.json()], [400, fieldErrors({ meta: ['Enter a valid JSON.'] }, { meta: ['invalid'] })], 'in a json field\'s strings too')
     const inKey = await create({ name: 'json', meta: { 'k\udc00': 1 } })
-    t.strictSame([inKey.statusCode, inKey.json()], [400, fieldErrors({ meta: ['Enter a valid JSON.'] })], 'and in its keys')
+    t.strictSame([inKey.statusCode, inKey.json()], [400, fieldErrors({ meta: ['Enter a valid JSON.'] }, { meta: ['invalid'] })], 'and in its keys')
 
     const pair = await create({ name: 'dup\ud83d\ude00', meta: { smile: '\ud83d\ude00' } })
     t.equal(pair.statusCode, 201, 'a surrogate pair is a character like any other')
     t.equal(pair.json().thing.name, 'dup😀')
     const again = await create({ name: 'dup😀' })
-    t.strictSame(again.json(), fieldErrors({ name: ['Thing with this Name already exists.'] }))
+    t.strictSame(again.json(), fieldErrors({ name: ['Thing with this Name already exists.'] }, { name: ['unique'] }))
     const update = await app.inject({ method: 'PATCH', url: `/api/things/${pair.json().thing.id as number}/`, payload: { name: 'x\ud800' } })
-    t.strictSame([update.statusCode, update.json()], [400, fieldErrors({ name: ['Enter a valid value.'] })])
+    t.strictSame([update.statusCode, update.json()], [400, fieldErrors({ name: ['Enter a valid value.'] }, { name: ['invalid'] })])
     t.strictSame(await rows(), [{ id: pair.json().thing.id, name: 'dup😀', meta: { smile: '😀' } }])
   })
 }

@@ -8,7 +8,8 @@ import { AuthorResource, buildPgApp, SIGNED_IN, tables } from './helpers/pg-tabl
 const DUPLICATE = {
   stat: 'fail',
   err: { code: 105, msg: 'One or more fields had errors', type: 'request-field-error' },
-  fields: { name: ['Author with this Name already exists.'] }
+  fields: { name: ['Author with this Name already exists.'] },
+  codes: { name: ['unique'] }
 }
 
 /** Sends one create of `name` per app in `apps`, round robin, all at once; returns the answers. */

@@ -81,7 +81,7 @@ t.test('files on PostgreSQL: stored for a valid form, keys in text and varchar c
   t.match(cleared.json().writer, { avatar: null, resume: null })
   t.strictSame(await filesIn(root), [row.avatar], 'the avatar is kept (no deleteReplaced), the résumé deleted')
   const both = await send('PUT', '/api/writers/1/', { avatar: png, 'avatar-clear': 'on' })
-  t.strictSame(both.json(), failure(INVALID_FORM_DATA, { fields: { avatar: ['Please either submit a file or check the clear checkbox, not both.'] } }))
+  t.strictSame(both.json(), failure(INVALID_FORM_DATA, { codes: { avatar: ['contradiction'] }, fields: { avatar: ['Please either submit a file or check the clear checkbox, not both.'] } }))
   t.strictSame(await readdir(temp), [])
 })
 
@@ -89,7 +89,7 @@ t.test('a write PostgreSQL refuses deletes the stored files; a stale If-Match st
   const { query, root, temp, send } = await setup(t)
   const refused = await send('POST', '/api/writers/', { name: 'refused', avatar: png, resume: cv() })
   t.equal(refused.statusCode, 400)
-  t.strictSame(refused.json(), failure(INVALID_FORM_DATA, { fields: { __all__: ['The database refused these values.'] } }))
+  t.strictSame(refused.json(), failure(INVALID_FORM_DATA, { codes: { __all__: ['invalid'] }, fields: { __all__: ['The database refused these values.'] } }))
   t.strictSame(await filesIn(root), [])
   t.strictSame(await query('SELECT * FROM writers'), [])
   t.strictSame(await readdir(temp), [])

@@ -127,6 +127,7 @@ t.test('bulk requests, inlines and child URLs over HTTP on PostgreSQL', async (t
   t.strictSame(refused.json(), {
     stat: 'fail',
     err: FIELD_ERROR,
+    codes: { __all__: ['duplicate'], 'books-1-isbn': ['unique'], 'books-2-__all__': ['duplicateValues'] },
     fields: { __all__: ['Please correct the duplicate data for authorId and title, which must be unique.'], 'books-1-isbn': ['Book with this ISBN already exists.'], 'books-2-__all__': ['Please correct the duplicate values below.'] },
     items: { books: { 1: { isbn: ['Book with this ISBN already exists.'] }, 2: { __all__: ['Please correct the duplicate values below.'] } } }
   })

@@ -54,10 +54,11 @@ t.test('authors on PostgreSQL: a duplicate, a bad choice and an over-long name a
   t.strictSame(res.json(), {
     stat: 'fail',
     err: FIELD_ERROR,
+    codes: { title: ['invalidChoice'], name: ['unique'] },
     fields: { title: ['Select a valid choice. DR is not one of the available choices.'], name: ['Author with this Name already exists.'] }
   })
   const long = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: SIGNED_IN, payload: { name: 'x'.repeat(201) } })
-  t.strictSame(long.json(), { stat: 'fail', err: FIELD_ERROR, fields: { name: ['Ensure this value has at most 200 characters (it has 201).'] } })
+  t.strictSame(long.json(), { stat: 'fail', err: FIELD_ERROR, codes: { name: ['maxLength'] }, fields: { name: ['Ensure this value has at most 200 characters (it has 201).'] } })
   t.strictSame(await query('SELECT name FROM authors'), [{ name: 'Ann' }])
 })
 
@@ -66,7 +67,7 @@ t.test('books on PostgreSQL: a missing author is a field error and a referenced 
   const app = await buildPgApp(t, db)
   const orphan = await app.inject({ method: 'POST', url: '/api/books/', headers: SIGNED_IN, payload: { title: 'Emma', authorId: 9 } })
   t.equal(orphan.statusCode, 400)
-  t.strictSame(orphan.json(), { stat: 'fail', err: FIELD_ERROR, fields: { authorId: ['Select a valid choice. That choice is not one of the available choices.'] } })
+  t.strictSame(orphan.json(), { stat: 'fail', err: FIELD_ERROR, codes: { authorId: ['invalidChoice'] }, fields: { authorId: ['Select a valid choice. That choice is not one of the available choices.'] } })
   await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { name: 'Ann' } })
   const book = await app.inject({ method: 'POST', url: '/api/books/', headers: SIGNED_IN, payload: { title: 'Emma', pages: '474', authorId: '1' } })
   t.strictSame(book.json(), { stat: 'ok', book: { id: 1, title: 'Emma', pages: 474, authorId: 1, links: itemLinks('/api/books/1/') } })
@@ -118,6 +119,6 @@ t.test('bigint, numeric, timestamp, jsonb and array columns travel through HTML 
   t.strictSame(created.json(), { stat: 'ok', measure: item })
   t.strictSame((await app.inject({ url: '/api/measures/1/' })).json(), { stat: 'ok', measure: item })
   const bad = await app.inject({ method: 'POST', url: '/api/measures/', payload: { label: 'b', tags: [1, 'two'], count: '1e3' } })
-  t.strictSame(bad.json(), { stat: 'fail', err: FIELD_ERROR, fields: { count: ['Enter a whole number.'], tags: ['Item 2 in the array did not validate: Enter a whole number.'] } })
+  t.strictSame(bad.json(), { stat: 'fail', err: FIELD_ERROR, codes: { count: ['invalid'], tags: ['itemInvalid'] }, fields: { count: ['Enter a whole number.'], tags: ['Item 2 in the array did not validate: Enter a whole number.'] } })
   t.strictSame(await query('SELECT count::text, price::text, tags FROM measures'), [{ count: '9223372036854775807', price: '12.50', tags: [3, 1] }])
 })

@@ -244,7 +244,7 @@ t.test('@fastify/swagger describes every route', async (t) => {
   t.strictSame(body.properties.title, { title: 'Title', maxLength: 3, enum: ['MR', 'MRS', 'MS', null], type: 'string', nullable: true })
   const error = create.responses['400'].content['application/json'].schema
   t.strictSame(error.required, ['stat', 'err'])
-  t.strictSame(Object.keys(error.properties), ['stat', 'err', 'fields', 'items'])
+  t.strictSame(Object.keys(error.properties), ['stat', 'err', 'fields', 'codes', 'items'])
 
   const bookBody = doc.paths['/api/books/'].post.requestBody.content['application/json'].schema
   t.strictSame(bookBody.required, ['title', 'authorId'])

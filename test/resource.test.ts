@@ -122,7 +122,7 @@ t.test('every parse hook error is collected per field: createForm throws them, h
 
   const result = await resource.handleFormRequest({ request, data })
   t.equal(result[0], INVALID_FORM_DATA)
-  t.strictSame(result[1], { fields: expected })
+  t.strictSame(result[1], { codes: { name: ['invalid'], title: ['invalid', 'invalid'], birthDate: ['invalid'], __all__: ['invalid'] }, fields: expected })
   t.equal(calls.clean, 0, 'no clean hook ran for a field its parse hook refused')
   t.equal(calls.cleanForm, 1, 'cleanForm still runs, as Django\'s clean() does after field errors')
   t.strictSame(rows(), [])
@@ -134,7 +134,7 @@ t.test('a failing parse hook stops its own field; every other field is cleaned a
   sqlite.exec("INSERT INTO authors (name) VALUES ('Ann')")
   resource.parse = { title: () => { throw new ValidationError('No titles today.') } }
   const result = await resource.handleFormRequest({ request, data: { name: 'Ann', title: 'MS', birthDate: '1966-02-30' } })
-  t.strictSame(result, [INVALID_FORM_DATA, { fields: { title: ['No titles today.'], birthDate: ['Enter a valid date.'], name: ['Author with this Name already exists.'] } }])
+  t.strictSame(result, [INVALID_FORM_DATA, { codes: { title: ['invalid'], birthDate: ['invalid'], name: ['unique'] }, fields: { title: ['No titles today.'], birthDate: ['Enter a valid date.'], name: ['Author with this Name already exists.'] } }])
   t.equal(calls.clean, 1, 'the other fields\' clean hooks ran')
   t.equal(calls.cleanForm, 1)
   t.equal(rows().length, 1)
@@ -169,9 +169,9 @@ t.test('handleFormRequest with invalid data: [INVALID_FORM_DATA, {fields}], noth
   sqlite.exec("INSERT INTO authors (name) VALUES ('Ann Leckie')")
   const result = await resource.handleFormRequest({ request, data: { title: 'XX' } })
   t.equal(result[0], INVALID_FORM_DATA)
-  t.strictSame(result[1], { fields: { name: ['This field is required.'], title: ['Select a valid choice. XX is not one of the available choices.'] } })
+  t.strictSame(result[1], { codes: { name: ['required'], title: ['invalidChoice'] }, fields: { name: ['This field is required.'], title: ['Select a valid choice. XX is not one of the available choices.'] } })
   const duplicate = await resource.handleFormRequest({ request, data: { name: 'Ann Leckie' } })
-  t.strictSame(duplicate, [INVALID_FORM_DATA, { fields: { name: ['Author with this Name already exists.'] } }])
+  t.strictSame(duplicate, [INVALID_FORM_DATA, { codes: { name: ['unique'] }, fields: { name: ['Author with this Name already exists.'] } }])
   t.equal(rows().length, 1)
 })
 
@@ -185,7 +185,7 @@ t.test('handleFormRequest when the database refuses the save: the same field err
   }
   const { resource, sqlite, rows } = setUp(t, (db) => new Raced({ db }))
   const result = await resource.handleFormRequest({ request, data: { name: 'Ann Leckie', title: 'MS' } })
-  t.strictSame(result, [INVALID_FORM_DATA, { fields: { name: ['Author with this Name already exists.'] } }])
+  t.strictSame(result, [INVALID_FORM_DATA, { codes: { name: ['unique'] }, fields: { name: ['Author with this Name already exists.'] } }])
   t.strictSame(rows(), [{ id: 1, name: 'Ann Leckie', title: null, birth_date: null, secret: null }])
 })
 
@@ -259,13 +259,13 @@ t.test('buildFormSuccessResponse and buildFormErrorResponse', async (t) => {
   resource.pluralName = 'writers'
   t.strictSame(resource.buildFormSuccessResponse({ instance: INSTANCE, isCreated: true }), [201, { author: INSTANCE }], 'keyed by the item name')
 
-  t.strictSame(resource.buildFormErrorResponse({ errors: { name: ['x'] } }), [INVALID_FORM_DATA, { fields: { name: ['x'] } }])
-  t.strictSame(resource.buildFormErrorResponse({ errors: new ValidationError('Whole.'), instance: INSTANCE }), [INVALID_FORM_DATA, { fields: { [NON_FIELD_ERRORS]: ['Whole.'] } }])
+  t.strictSame(resource.buildFormErrorResponse({ errors: { name: ['x'] } }), [INVALID_FORM_DATA, { codes: { name: ['invalid'] }, fields: { name: ['x'] } }])
+  t.strictSame(resource.buildFormErrorResponse({ errors: new ValidationError('Whole.'), instance: INSTANCE }), [INVALID_FORM_DATA, { codes: { __all__: ['invalid'] }, fields: { [NON_FIELD_ERRORS]: ['Whole.'] } }])
   const form = await resource.createForm({ data: {}, request })
   await form.isValid()
   const [error, payload] = resource.buildFormErrorResponse({ form })
   t.equal(error, INVALID_FORM_DATA)
-  t.strictSame(payload, { fields: { name: ['This field is required.'] } })
+  t.strictSame(payload, { codes: { name: ['required'] }, fields: { name: ['This field is required.'] } })
 })
 
 t.test('overridden builders shape what handleFormRequest returns', async (t) => {
@@ -281,7 +281,7 @@ t.test('overridden builders shape what handleFormRequest returns', async (t) => 
   }
   const { resource } = setUp(t, (db) => new Shaped({ db }))
   t.strictSame(await resource.handleFormRequest({ request, data: { name: 'Ann' }, marker: 'm' }), [201, { author: { id: 1, name: 'Ann', title: null, birthDate: null, secret: 'm' } }], 'the extra key reaches the builder')
-  t.strictSame(await resource.handleFormRequest({ request, data: {} }), [INVALID_FORM_DATA, { fields: { NAME: ['This field is required.'] } }])
+  t.strictSame(await resource.handleFormRequest({ request, data: {} }), [INVALID_FORM_DATA, { codes: { NAME: ['invalid'] }, fields: { NAME: ['This field is required.'] } }])
 })
 
 t.test('names, URL segment and primary key of a resource', async (t) => {

@@ -172,6 +172,7 @@ t.test('POST on the list with invalid data: 400 INVALID_FORM_DATA with Django me
   let res = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { title: 'XX', birthDate: '1966-02-30' } })
   t.equal(res.statusCode, 400)
   t.same(res.json(), failure(INVALID_FORM_DATA, {
+    codes: { name: ['required'], title: ['invalidChoice'], birthDate: ['invalid'] },
     fields: {
       name: ['This field is required.'],
       title: ['Select a valid choice. XX is not one of the available choices.'],
@@ -179,13 +180,13 @@ t.test('POST on the list with invalid data: 400 INVALID_FORM_DATA with Django me
     }
   }))
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { name: 'x'.repeat(201) } })
-  t.same(res.json(), failure(INVALID_FORM_DATA, { fields: { name: ['Ensure this value has at most 200 characters (it has 201).'] } }))
+  t.same(res.json(), failure(INVALID_FORM_DATA, { codes: { name: ['maxLength'] }, fields: { name: ['Ensure this value has at most 200 characters (it has 201).'] } }))
   t.same(rows('authors'), [])
 
   sqlite.exec("INSERT INTO authors (name) VALUES ('Ann Leckie')")
   res = await app.inject({ method: 'POST', url: '/api/authors/', headers: SIGNED_IN, payload: { name: 'Ann Leckie' } })
   t.equal(res.statusCode, 400)
-  t.same(res.json(), failure(INVALID_FORM_DATA, { fields: { name: ['Author with this Name already exists.'] } }))
+  t.same(res.json(), failure(INVALID_FORM_DATA, { codes: { name: ['unique'] }, fields: { name: ['Author with this Name already exists.'] } }))
   t.equal(rows('authors').length, 1)
 })
 
@@ -211,6 +212,7 @@ t.test('POST of an HTML form converts strings as Django does', async (t) => {
   res = await post('title=&pages=many&inPrint=maybe&authorId=one')
   t.equal(res.statusCode, 400)
   t.same(res.json(), failure(INVALID_FORM_DATA, {
+    codes: { title: ['required'], pages: ['invalid'], inPrint: ['invalid'], authorId: ['invalidChoice'] },
     fields: {
       title: ['This field is required.'],
       pages: ['Enter a whole number.'],
@@ -229,7 +231,7 @@ t.test('a foreign key pointing nowhere: 400 field error, nothing written', async
   for (const authorId of [7, -1, '7']) {
     const res = await app.inject({ method: 'POST', url: '/api/books/', headers: SIGNED_IN, payload: { title: 'Orphan', authorId } })
     t.equal(res.statusCode, 400, String(authorId))
-    t.same(res.json(), failure(INVALID_FORM_DATA, { fields: { authorId: ['Select a valid choice. That choice is not one of the available choices.'] } }))
+    t.same(res.json(), failure(INVALID_FORM_DATA, { codes: { authorId: ['invalidChoice'] }, fields: { authorId: ['Select a valid choice. That choice is not one of the available choices.'] } }))
   }
   t.same(rows('books'), [])
 })
@@ -271,10 +273,10 @@ t.test('PUT on an item with invalid data: 400 and the row unchanged', async (t) 
   let res = await app.inject({ method: 'PUT', url: '/api/authors/2/', headers: SIGNED_IN, payload: { name: 'Ann Leckie', title: 'DR' } })
   t.equal(res.statusCode, 400)
   t.same(res.json(), failure(INVALID_FORM_DATA, {
-    fields: { title: ['Select a valid choice. DR is not one of the available choices.'], name: ['Author with this Name already exists.'] }
+    codes: { title: ['invalidChoice'], name: ['unique'] }, fields: { title: ['Select a valid choice. DR is not one of the available choices.'], name: ['Author with this Name already exists.'] }
   }))
   res = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: SIGNED_IN, payload: { name: '' } })
-  t.same(res.json(), failure(INVALID_FORM_DATA, { fields: { name: ['This field is required.'] } }))
+  t.same(res.json(), failure(INVALID_FORM_DATA, { codes: { name: ['required'] }, fields: { name: ['This field is required.'] } }))
   t.same(rows('authors'), [AUTHOR_ROW, { id: 2, name: 'Becky Chambers', title: null, birth_date: null, secret: null }])
 })
 
@@ -485,7 +487,7 @@ t.test('an HTML form POST with _method=PUT or _method=DELETE on an item', async 
 
   res = await post('/api/authors/1/', '_method=PUT&title=XX')
   t.equal(res.statusCode, 400)
-  t.same(res.json(), failure(INVALID_FORM_DATA, { fields: { title: ['Select a valid choice. XX is not one of the available choices.'] } }))
+  t.same(res.json(), failure(INVALID_FORM_DATA, { codes: { title: ['invalidChoice'] }, fields: { title: ['Select a valid choice. XX is not one of the available choices.'] } }))
 
   res = await post('/api/authors/2/', '_method=DELETE', {})
   t.equal(res.statusCode, 401, 'the tunnelled method gets its own permission check')

@@ -86,7 +86,7 @@ t.test('a write the database refuses deletes what was put in the bucket', async 
   const keys = async (): Promise<string[]> => [...(await (await fetch(`${endpoint}/media/`)).text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]).sort()
   const refused = await multipart({ name: 'refused', avatar: { content: IMAGES.jpeg, filename: 'me.jpg' } })
   const res = await a.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...refused.headers }, payload: refused.payload })
-  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { fields: { __all__: ['The database refused these values.'] } }))
+  t.strictSame(res.json(), failure(INVALID_FORM_DATA, { codes: { __all__: ['invalid'] }, fields: { __all__: ['The database refused these values.'] } }))
   t.strictSame(rows(), [])
   t.strictSame(await keys(), [], 'the bucket is empty again')
   const accepted = await multipart({ name: 'Ann', avatar: { content: IMAGES.jpeg, filename: 'me.jpg' } })

@@ -16,7 +16,7 @@ t.test('a refused parse hook and other fields\' errors come back in one 400; not
   const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { name: 'Ann', title: 'DR', birthDate: 'soon' } })
   t.equal(res.statusCode, 400)
   t.strictSame(res.json(), failure(INVALID_FORM_DATA, {
-    fields: { title: ['Doctors sign in elsewhere.'], birthDate: ['Enter a valid date.'], name: ['Author with this Name already exists.'] }
+    codes: { title: ['invalid'], birthDate: ['invalid'], name: ['unique'] }, fields: { title: ['Doctors sign in elsewhere.'], birthDate: ['Enter a valid date.'], name: ['Author with this Name already exists.'] }
   }))
   t.equal(rows('authors').length, 1)
   const update = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { title: 'DR', birthDate: '1966-02-30' } })

@@ -3,6 +3,7 @@ import { ObjectDoesNotExist, PreconditionFailedError } from '../errors.ts'
 import { then, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
 import { DEFAULT_DB_TIMEOUT } from './faults.ts'
+import { listOrder, listShape, listWhere, type ListQuery } from './list.ts'
 import type { Adapter, Answer, GuardOptions, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 let sequence = 0
@@ -94,6 +95,34 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
   count (table: Table): Answer<TMode, number> {
     const statement = this.prepared(table, 'count', (name) => this.db.select({ n: count() }).from(table).prepare(name))
     return this.rowsThen(this.run(statement, {}), counted)
+  }
+
+  page (table: Table, query: ListQuery, offset: number, limit: number): Answer<TMode, Row[]> {
+    const info = this.describe(table)
+    const { key, params } = listShape(info, query, 'page')
+    const build = (name: string | undefined): Prepared => {
+      const where = listWhere(info, this.dialect, query)
+      const select = where === undefined ? this.db.select().from(table) : this.db.select().from(table).where(where)
+      return select.orderBy(...listOrder(info, query)).limit(sql.placeholder('limit')).offset(sql.placeholder('offset')).prepare(name)
+    }
+    params.offset = offset
+    params.limit = limit
+    return this.run(key === undefined ? this.oneOff(table, build) : this.prepared(table, key, build), params)
+  }
+
+  total (table: Table, query: ListQuery): Answer<TMode, number> {
+    const info = this.describe(table)
+    const { key, params } = listShape(info, query, 'count')
+    const build = (name: string | undefined): Prepared => {
+      const where = listWhere(info, this.dialect, query)
+      return (where === undefined ? this.db.select({ n: count() }).from(table) : this.db.select({ n: count() }).from(table).where(where)).prepare(name)
+    }
+    return this.rowsThen(this.run(key === undefined ? this.oneOff(table, build) : this.prepared(table, key, build), params), counted)
+  }
+
+  /** A statement run once (its SQL holds a scope's values): built now, never cached; a dialect may run it straight on its driver. */
+  protected oneOff (_table: Table, build: (name: string | undefined) => Prepared): Prepared {
+    return build(undefined)
   }
 
   exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Answer<TMode, boolean> {

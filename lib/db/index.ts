@@ -10,6 +10,7 @@ export { columnField, describe, describeJunction, type JunctionInfo } from './de
 export { DatabaseUnavailableError, DEFAULT_DB_TIMEOUT, unavailableError, type UnavailableReason } from './faults.ts'
 export type { Adapter, Answer, ColumnField, ForeignKeyInfo, GuardOptions, Log, Precondition, RelatedSet, Row, TableInfo, Violation, WriteOp } from './types.ts'
 export { columnsOf } from './batch.ts'
+export { keyQuery, type ListQuery } from './list.ts'
 
 const adapters = new WeakMap<object, Adapter>()
 

@@ -99,6 +99,11 @@ export class PgAdapter extends BatchAdapter<'async'> {
     return super.prepared(table, key, (name) => direct(table, build(name)))
   }
 
+  /** An unnamed statement: parsed by PostgreSQL on each run, never kept on a connection. */
+  protected override oneOff (table: Table, build: (name: string | undefined) => Prepared): PgPrepared {
+    return direct(table, build(undefined))
+  }
+
   protected run (statement: PgPrepared, params: Record<string, unknown>): Promise<Row[]> {
     const { on } = statement
     if (this.pool !== undefined && on !== undefined) return onClient(this.pool, this.timeout, async (client) => await on(client, params))

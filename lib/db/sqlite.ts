@@ -51,6 +51,10 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
     return super.prepared(table, key, (name) => direct(this.db.$client, table, build(name)))
   }
 
+  protected override oneOff (table: Table, build: (name: string | undefined) => Prepared): Prepared {
+    return direct(this.db.$client, table, build(undefined))
+  }
+
   override guard (options: GuardOptions): void {
     super.guard(options)
     // better-sqlite3 waits for a lock synchronously, stalling every request: the adapter waits itself

@@ -1,5 +1,6 @@
 import type { Column, Table } from 'drizzle-orm'
 import type { Mode } from '../maybe.ts'
+import type { ListQuery } from './list.ts'
 
 /**
  * What an adapter call gives in `TMode`. `'sync'` (better-sqlite3): the value at once, unless the
@@ -121,6 +122,10 @@ export interface Adapter<TMode extends Mode = Mode> {
   list (table: Table, offset: number, limit: number): Answer<TMode, Row[]>
   /** Counts the rows. */
   count (table: Table): Answer<TMode, number>
+  /** A page of the rows a list query selects (filters, search, scope), in its ordering, the primary key breaking ties (lib/db/list.ts). */
+  page (table: Table, query: ListQuery, offset: number, limit: number): Answer<TMode, Row[]>
+  /** How many rows a list query selects (its ordering aside). */
+  total (table: Table, query: ListQuery): Answer<TMode, number>
   /** Whether a row has these values in these columns, leaving out the row with primary key `exclude`. */
   exists (table: Table, columns: readonly string[], values: readonly unknown[], exclude?: unknown): Answer<TMode, boolean>
   /**
