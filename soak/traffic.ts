@@ -1,13 +1,13 @@
 /**
  * The soak test's traffic: workers sending a mix of requests to the example app over HTTP
  * (creates, reads, lists, If-Match updates and deletes, plain updates, sticky notes, and hostile
- * bodies), each answer checked against the envelope of DESIGN.md and its bound, and written
+ * bodies), each answer checked against the envelope (README, Errors) and its bound, and written
  * down in the ledger.
  */
 import { performance } from 'node:perf_hooks'
 import type { AuthorState, Ledger } from './ledger.ts'
 
-/** DESIGN.md's errors the soak may meet, by code: HTTP status, type, message. */
+/** The errors the soak may meet, by code: HTTP status, type, message. */
 const ERRORS: Readonly<Record<number, readonly [number, string, string]>> = {
   100: [404, 'resource-does-not-exist', 'Object does not exist'],
   105: [400, 'request-field-error', 'One or more fields had errors'],

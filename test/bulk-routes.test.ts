@@ -1,5 +1,5 @@
 // Bulk requests, inline formsets and child URLs over HTTP on SQLite (app.inject): exact
-// payloads, the 400's `fields` and `items` as DESIGN.md shows them, permissions per row, and the
+// payloads, the 400's `fields` and `items` as the README shows them, permissions per row, and the
 // tables afterwards.
 import t from 'tap'
 import Fastify, { type FastifyRequest } from 'fastify'
