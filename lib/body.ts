@@ -56,10 +56,13 @@ function malformed (message: string): Error {
 export function parseJson (_request: FastifyRequest, body: string, done: (error: Error | null, value?: unknown) => void): void {
   if (body.length === 0) return done(malformed('The body is empty; send a JSON object of fields.'))
   if (nestsDeeper(body, MAX_BODY_DEPTH)) return done(malformed(`Invalid JSON: nested more than ${MAX_BODY_DEPTH} levels deep.`))
+  let value: unknown
   try {
-    done(null, secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' }))
+    value = secureJson.parse(body, undefined, { protoAction: 'error', constructorAction: 'error' })
   } catch (error) {
     const message = (error as Error).message
-    done(malformed(message.includes('forbidden') ? `${message}: "__proto__" and "constructor.prototype" keys are refused.` : `Invalid JSON: ${message}`))
+    return done(malformed(message.includes('forbidden') ? `${message}: "__proto__" and "constructor.prototype" keys are refused.` : `Invalid JSON: ${message}`))
   }
+  // outside the try: Fastify may run the whole request inside `done`, and its errors are no JSON's
+  done(null, value)
 }

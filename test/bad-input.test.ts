@@ -1,9 +1,9 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import {
-  DOES_NOT_EXIST, INVALID_FORM_DATA, MALFORMED_BODY, REQUEST_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE
+  DOES_NOT_EXIST, INVALID_FORM_DATA, MALFORMED_BODY, REQUEST_TOO_LARGE, SERVER_ERROR, UNSUPPORTED_MEDIA_TYPE
 } from 'fastify-form-resources'
-import { buildTestApp, failure, FORM, JSON_TYPE, SIGNED_IN } from './helpers/app.ts'
+import { AuthorResource, buildTestApp, failure, FORM, JSON_TYPE, SIGNED_IN } from './helpers/app.ts'
 
 const ANN_ROW = { id: 1, name: 'Ann Leckie', title: 'MS', birth_date: '1966-03-02', secret: null }
 
@@ -200,4 +200,15 @@ t.test('a huge start or max-results in the list query never fails', async (t) =>
   }
   const far = await app.inject({ method: 'GET', url: '/api/authors/?start=99999999999999999999999' })
   t.same(far.json().links.prev, { href: `http://localhost:80/api/authors/?start=${Number.MAX_SAFE_INTEGER - 25}&max-results=25`, method: 'GET' }, 'a start past 2^53 is read as 2^53 - 1')
+})
+
+t.test('an error thrown while a JSON request runs is no JSON error: 500 in the envelope, not 400 MALFORMED_BODY', async (t) => {
+  class Failing extends AuthorResource {
+    hasModifyPermissions (): boolean { throw new Error('the permission check failed') }
+  }
+  const { app, rows } = await buildTestApp(t, { resources: [new Failing()] })
+  const res = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...SIGNED_IN, ...JSON_TYPE }, payload: '{"name": "Ann"}' })
+  t.equal(res.statusCode, 500)
+  t.same(res.json(), failure(SERVER_ERROR))
+  t.strictSame(rows('authors'), [])
 })
