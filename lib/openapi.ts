@@ -120,8 +120,7 @@ const SUCCESS_HEADERS: Partial<Record<string, Record<string, unknown>>> = {
   'item GET 304': { ETag: header('The item\'s ETag.') },
   'item PUT 200': { ETag: header('The saved item\'s ETag.') },
   'item PATCH 200': { ETag: header('The saved item\'s ETag.') },
-  'list POST 201': { Location: header('The new item\'s URL (a single create).') },
-  'children POST 201': { Location: header('Absent: children are listed at their parent\'s URL.') }
+  'list POST 201': { Location: header('The new item\'s URL (a single create).') }
 }
 
 /** Query parameters the plugin reads, described. */
