@@ -83,6 +83,9 @@ t.test('the example app: files as binary in multipart only, bulk, child and form
   t.ok(doc.paths['/api/authors/{id}/books/'].get, 'child routes are documented')
   t.equal(doc.paths['/api/authors/{id}/books/'].post.summary, 'Add books to an author')
   t.equal(doc.paths['/api/authors/'].patch.summary, 'Create, update and delete several authors')
+  t.same(Object.keys(doc.paths['/api/authors/'].post.responses), ['201', '303', '400', '401', '403', '405', '413', '415', '500', '503'], 'a bulk list\'s POST: a single create may still answer 303')
+  t.same(Object.keys(doc.paths['/api/authors/'].patch.responses), ['200', '400', '401', '403', '413', '415', '500', '503'])
+  t.same(Object.keys(doc.paths['/api/authors/{id}/books/'].get.responses), ['200', '401', '403', '404', '500', '503'])
   const content = doc.paths['/api/authors/{id}/'].put.requestBody.content
   t.match(content['multipart/form-data'].schema.properties.avatar, { type: 'string', format: 'binary' })
   t.match(content['multipart/form-data'].schema.properties, { 'avatar-clear': { type: 'boolean' }, 'books-TOTAL_FORMS': { type: 'integer' } })
