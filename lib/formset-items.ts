@@ -89,12 +89,23 @@ function blank (value: unknown): boolean {
   return value === undefined || value === null || value === '' || (Array.isArray(value) && value.every((v) => v === ''))
 }
 
+/** A checkbox's value as Django's `CheckboxInput` reads it: the last of repeated values; `false`, `0`, `off` and empty are false. */
+function checked (value: unknown): boolean {
+  const last = Array.isArray(value) ? value[value.length - 1] : value
+  if (typeof last === 'boolean') return last
+  return !['false', '0', 'off', ''].includes(String(last ?? '').toLowerCase())
+}
+
 /** Whether an extra HTML form was filled in (Django's `has_changed()`): a field given a value other than its initial one. */
 function changed (data: Readonly<Record<string, unknown>>, rules: ItemRules): boolean {
   for (const name in data) {
     if (name === DELETE || name === rules.primaryKey || !(name in rules.fields) || blank(data[name])) continue
-    const initial = rules.fields[name].initialValue()
-    if (String(data[name]) !== String(initial ?? '')) return true
+    const field = rules.fields[name]
+    const initial = field.initialValue()
+    if (field.kind === 'boolean') {
+      // a checkbox's hidden `false` (or an unticked box the browser helper sends) is no change, as Django's CheckboxInput
+      if (checked(data[name]) !== (initial === true)) return true
+    } else if (String(data[name]) !== String(initial ?? '')) return true
   }
   return false
 }

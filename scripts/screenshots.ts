@@ -1,7 +1,7 @@
 /**
  * Saves PNG screenshots of the example's page into screenshots/ (git-ignored), for a person to
- * look at: the author list and the new-author form, the same form after an invalid submit, and
- * an author's edit page with its books. Runs the example app in memory on a free port and drives
+ * look at: the author list and the new-author form, the same form after an invalid submit, an
+ * author's edit page with its books, and that page after a save answered 412. Runs the example app in memory on a free port and drives
  * Debian's Chromium (/usr/bin/chromium, or CHROMIUM) through playwright-core.
  *
  *     npm run screenshots
@@ -37,6 +37,12 @@ try {
   await page.screenshot({ path: join(out, '2-after-invalid-submit.png'), fullPage: true })
   await page.goto(`${base}/authors/1/`)
   await page.screenshot({ path: join(out, '3-edit.png'), fullPage: true })
+  // someone else renames her meanwhile: the save is answered 412
+  await app.inject({ method: 'PATCH', url: '/api/authors/1/', headers: demo, payload: { name: 'Ursula Le Guin' } })
+  await page.fill('#f-name', 'U. K. Le Guin')
+  await page.click('#author-form button[type=submit]')
+  await page.waitForSelector('#author-form [data-ffr-summary] >> text=Reload')
+  await page.screenshot({ path: join(out, '4-edit-conflict.png'), fullPage: true })
   console.log(`screenshots saved in ${out}`)
 } finally {
   await browser.close()

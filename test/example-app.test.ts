@@ -178,3 +178,16 @@ t.test('the example app: an author\'s books as an inline formset, tags on books,
   t.equal(form.statusCode, 201)
   t.strictSame(form.json().book.tags, [1, 2])
 })
+
+t.test('the page\'s form body: an extra book form left empty but for its checkbox\'s hidden false is skipped', async (t) => {
+  const app = await exampleApp(t)
+  await app.inject({ method: 'POST', url: '/api/authors/', headers: DEMO, payload: { name: 'U', books: [{ title: 'A' }, { title: 'B' }] } })
+  const form = { ...DEMO, 'content-type': 'application/x-www-form-urlencoded' }
+  const books = 'books-TOTAL_FORMS=3&books-INITIAL_FORMS=2&books-0-id=1&books-0-title=A2&books-0-published=false&books-0-published=on&books-1-id=2&books-1-title=B&books-1-published=false&books-1-DELETE=on&books-2-title=&books-2-isbn=&books-2-published=false'
+  const res = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: form, payload: `name=Ursula&${books}` })
+  t.equal(res.statusCode, 200)
+  t.strictSame(res.json().author.books.map((b: { title: string, published: boolean }) => [b.title, b.published]), [['A2', true]])
+  const ticked = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: form, payload: 'books-TOTAL_FORMS=2&books-INITIAL_FORMS=1&books-0-id=1&books-0-title=A2&books-1-title=&books-1-published=false&books-1-published=on' })
+  t.equal(ticked.statusCode, 400, 'a ticked box is a change: the extra form is validated')
+  t.strictSame(ticked.json().fields, { 'books-1-title': ['This field is required.'] })
+})

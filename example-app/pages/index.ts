@@ -19,6 +19,9 @@ export const SIGN_IN_COOKIE = 'demo-token'
 
 type Item = Record<string, any>
 
+/** The page's routes are no part of the API's documentation. */
+const HIDDEN = { schema: { hide: true } as object }
+
 /** The author form and its books formset: what the inputs are made of. */
 function formsOf (resource: FormResource<any, any>): { author: FieldDescription[], books: FieldDescription[] } {
   const books = describeForm(resource.inlines.books.meta.FormClass).filter((field) => field.name !== 'tags')
@@ -87,9 +90,9 @@ function pageRoutes (pages: FastifyInstance, api: FastifyInstance, token: string
   const resource = (): FormResource<any, any> => api.formResources.resources.get('author') as unknown as FormResource<any, any>
   const html = (title: string, body: string): string => layout(title, body)
 
-  app.get('/pages/style.css', (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(STYLE))
+  app.get('/pages/style.css', HIDDEN, (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(STYLE))
 
-  app.get('/', async (request, reply) => {
+  app.get('/', HIDDEN, async (request, reply) => {
     const list = await api.inject({ method: 'GET', url: '/api/authors/?max-results=200' })
     const { authors } = list.json() as { authors: Item[] }
     return reply.type('text/html; charset=utf-8').send(html('Authors', `<h1>Authors</h1>
@@ -99,7 +102,7 @@ ${authorList(authors)}
 ${authorForm(resource(), undefined)}`))
   })
 
-  app.get('/authors/:id/', async (request, reply) => {
+  app.get('/authors/:id/', HIDDEN, async (request, reply) => {
     const { id } = request.params as { id: string }
     const res = await api.inject({ method: 'GET', url: `/api/authors/${encodeURIComponent(id)}/` })
     if (res.statusCode !== 200) return reply.code(404).type('text/html; charset=utf-8').send(html('Not found', '<h1>No such author</h1><p><a href="/">Back to the authors</a></p>'))
@@ -109,7 +112,7 @@ ${signIn(request.user != null, token)}
 ${authorForm(resource(), author, String(res.headers.etag))}`))
   })
 
-  app.post('/sign-in', async (request, reply) => {
+  app.post('/sign-in', HIDDEN, async (request, reply) => {
     const given = (request.body as { token?: unknown } | undefined)?.token
     // SameSite=Strict: another site's form cannot post with it
     if (given === token) reply.header('set-cookie', `${SIGN_IN_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict`)
