@@ -217,7 +217,8 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   const settings: RouteSettings = {
     notLoggedIn: notLoggedIn(options.authenticate),
     fileUrl: (resource, key) => resource.storage === shared ? servedBase + storage.url(key) : resource.storage!.url(key),
-    etagSecret: options.etagSecret
+    etagSecret: options.etagSecret,
+    routes: new Map()
   }
   if (served && isLocal(storage) && serveOnce(app, servedBase + storage.urlPrefix, storage.root)) await app.register(async (files) => { registerFileRoute(files, storage) })
 

@@ -15,18 +15,20 @@ import { pgDatabase } from './pg.ts'
 export type Dialect = 'sqlite' | 'postgresql'
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgresql']
 
+const sqliteWriters = sqliteTable('writers', {
+  id: integer().primaryKey({ autoIncrement: true }),
+  name: text({ length: 50 }).notNull().unique(),
+  country: text({ length: 2, enum: ['FR', 'RU', 'US'] })
+})
+
 export const sqliteTables = {
-  writers: sqliteTable('writers', {
-    id: integer().primaryKey({ autoIncrement: true }),
-    name: text({ length: 50 }).notNull().unique(),
-    country: text({ length: 2, enum: ['FR', 'RU', 'US'] })
-  }),
+  writers: sqliteWriters,
   novels: sqliteTable('novels', {
     id: integer().primaryKey({ autoIncrement: true }),
     title: text({ length: 100 }).notNull(),
     pages: integer(),
     published: integer({ mode: 'boolean' }).notNull().default(false),
-    writerId: integer('writer_id').references(() => sqliteTables.writers.id),
+    writerId: integer('writer_id').references(() => sqliteWriters.id),
     owner: text().notNull().default('ann')
   })
 }
@@ -38,18 +40,20 @@ const SQLITE_SCHEMA = `
   CREATE INDEX novels_title ON novels (title);
 `
 
+const pgWriters = pgTable('writers', {
+  id: serial().primaryKey(),
+  name: varchar({ length: 50 }).notNull().unique(),
+  country: varchar({ length: 2, enum: ['FR', 'RU', 'US'] })
+})
+
 export const pgTables = {
-  writers: pgTable('writers', {
-    id: serial().primaryKey(),
-    name: varchar({ length: 50 }).notNull().unique(),
-    country: varchar({ length: 2, enum: ['FR', 'RU', 'US'] })
-  }),
+  writers: pgWriters,
   novels: pgTable('novels', {
     id: serial().primaryKey(),
     title: varchar({ length: 100 }).notNull(),
     pages: pgInteger(),
     published: pgBoolean().notNull().default(false),
-    writerId: pgInteger('writer_id').references(() => pgTables.writers.id),
+    writerId: pgInteger('writer_id').references(() => pgWriters.id),
     owner: pgText().notNull().default('ann')
   })
 }
@@ -78,8 +82,9 @@ interface Teardown {
  */
 export async function clientsApp (t: Teardown, dialect: Dialect, make: (tables: Tables) => Array<FormResource<Table, any>>, {
   options = {},
-  before
-}: { options?: Partial<FormResourcesOptions>, before?: (app: FastifyInstance) => Promise<void> } = {}): Promise<ClientsApp> {
+  before,
+  log
+}: { options?: Partial<FormResourcesOptions>, before?: (app: FastifyInstance) => Promise<void>, log?: string[] } = {}): Promise<ClientsApp> {
   let db: unknown
   let rows: ClientsApp['rows']
   let exec: ClientsApp['exec']
@@ -89,7 +94,8 @@ export async function clientsApp (t: Teardown, dialect: Dialect, make: (tables: 
     sqlite.pragma('foreign_keys = ON')
     sqlite.exec(SQLITE_SCHEMA)
     t.teardown(() => sqlite.close())
-    db = drizzle(sqlite)
+    // a logger, when the test counts statements: every statement then goes through Drizzle
+    db = log === undefined ? drizzle(sqlite) : drizzle(sqlite, { logger: { logQuery: (query) => { log.push(query) } } })
     rows = async (table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Array<Record<string, unknown>>
     exec = async (text) => { sqlite.exec(text) }
     tables = sqliteTables
