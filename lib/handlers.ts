@@ -9,6 +9,7 @@ import {
   PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
 } from './errors.ts'
 import type { FormResult } from './form-request.ts'
+import { dryRunArgs, dryRunItem, sendDryRun } from './dry-run.ts'
 import { expandItems, expansionsAsked } from './expand.ts'
 import { seeOther, wantsHtml } from './html.ts'
 import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
@@ -160,6 +161,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   }
   const { name } = route.resource
   const row = (payload as Record<string, Row>)[name]
+  if ((payload as { dry_run?: boolean }).dry_run === true) return then(dryRunItem(route, request, row), (item) => { sendDryRun(reply, name, item) })
   if (wantsHtml(request)) return seeOther(reply, request, route.resource.successUrl, row, status === 201 ? 'create' : 'update', absoluteUrl(request, itemPath(route, row)))
   // the ETag of the row's own columns, taken before its relations are added to it
   const etag = status === 201 ? undefined : route.etag(row)
@@ -180,7 +182,7 @@ export function createItem (request: FastifyRequest, reply: FastifyReply): Done 
   // `_method` tunnels to an item URL only
   if (Object.hasOwn(data, '_method')) return methodNotAllowed(request, reply)
   return permitted(request, reply, route.resource.hasModifyPermissions(request), () =>
-    then(route.formRequest({ request, data, files: uploadsOf(request) }), (result) => sendFormResult(route, request, reply, result))) as Done
+    then(route.formRequest({ request, data, files: uploadsOf(request), ...dryRunArgs(request) }), (result) => sendFormResult(route, request, reply, result))) as Done
 }
 
 /** `GET <item>`: the item with its `ETag`; 304 for an `If-None-Match` that lists it. */
@@ -222,7 +224,7 @@ export function updateItem (request: FastifyRequest, reply: FastifyReply): Done 
       }
       const precondition = expectation(route, request)
       return attempt(
-        () => route.formRequest({ request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }),
+        () => route.formRequest({ request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition }, ...dryRunArgs(request) }),
         (result) => sendFormResult(route, request, reply, result),
         (error) => writeFailed(route, reply, error)
       )

@@ -4,7 +4,7 @@ import { alignCodes, INVALID_FORM_DATA, ValidationError, type ErrorDict } from '
 import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import {
-  bindData, makeForm, parseError, parseHooks, planOf, runFormRequest, startRequest,
+  bindData, makeForm, parseError, parseHooks, planFor, planOf, runFormRequest, startRequest,
   type CreateFormArgs, type FormResult, type HandleFormRequestArgs
 } from './form-request.ts'
 import type { SuccessUrl } from './html.ts'
@@ -172,7 +172,7 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
    * `ValidationError`.
    */
   handleFormRequest (args: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
-    return promised(() => runFormRequest(this, planOf(this, args.instance === undefined), args))
+    return promised(() => runFormRequest(this, planFor(planOf(this, args.instance === undefined), args), args))
   }
 
   /** The errors of a form, or given errors, as `{field: [messages]}` (djblets' `build_form_errors`). Given errors win. */
