@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3'
 import type { Table } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { boolean as pgBoolean, integer as pgInteger, pgTable, serial, text as pgText, varchar } from 'drizzle-orm/pg-core'
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { boolean as pgBoolean, date as pgDate, doublePrecision, integer as pgInteger, pgTable, serial, text as pgText, varchar } from 'drizzle-orm/pg-core'
+import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import formResources, { type FormResource, type FormResourcesOptions } from 'fastify-form-resources'
 import { pgDatabase } from './pg.ts'
@@ -29,14 +29,16 @@ export const sqliteTables = {
     pages: integer(),
     published: integer({ mode: 'boolean' }).notNull().default(false),
     writerId: integer('writer_id').references(() => sqliteWriters.id),
-    owner: text().notNull().default('ann')
+    owner: text().notNull().default('ann'),
+    rating: real(),
+    released: text()
   })
 }
 
 const SQLITE_SCHEMA = `
   CREATE TABLE writers (id integer PRIMARY KEY AUTOINCREMENT NOT NULL, name text(50) NOT NULL UNIQUE COLLATE NOCASE, country text(2));
   CREATE TABLE novels (id integer PRIMARY KEY AUTOINCREMENT NOT NULL, title text(100) NOT NULL COLLATE NOCASE, pages integer,
-    published integer NOT NULL DEFAULT 0, writer_id integer REFERENCES writers(id), owner text NOT NULL DEFAULT 'ann');
+    published integer NOT NULL DEFAULT 0, writer_id integer REFERENCES writers(id), owner text NOT NULL DEFAULT 'ann', rating real, released text);
   CREATE INDEX novels_title ON novels (title);
 `
 
@@ -54,7 +56,9 @@ export const pgTables = {
     pages: pgInteger(),
     published: pgBoolean().notNull().default(false),
     writerId: pgInteger('writer_id').references(() => pgWriters.id),
-    owner: pgText().notNull().default('ann')
+    owner: pgText().notNull().default('ann'),
+    rating: doublePrecision(),
+    released: pgDate({ mode: 'string' })
   })
 }
 
