@@ -18,9 +18,10 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import Fastify, { type FastifyInstance } from 'fastify'
 import pg from 'pg'
+import { listAsk, listPage, listSchema } from './baseline-list.ts'
 import {
   BulkOrItemEnvelope, checkBulk, checkCreate, checkUpdate, DOES_NOT_EXIST, ErrorEnvelope, etagOf, fieldErrors, INVALID_FORM_DATA, ItemEnvelope, MALFORMED_BODY,
-  NOT_LOGGED_IN, PRECONDITION_FAILED, sendFields, UNIQUE_NAME, validDate, type BookRow, type Row, type UpdateBodyType
+  NOT_LOGGED_IN, PRECONDITION_FAILED, codesOf, sendFields, UNIQUE_NAME, validDate, type BookRow, type Row, type UpdateBodyType
 } from './baseline-server.ts'
 
 const migrationsFolder = fileURLToPath(new URL('../example-app/drizzle/pg', import.meta.url))
@@ -38,6 +39,10 @@ const UPDATE = 'UPDATE authors SET name = $1, title = $2, birth_date = $3 WHERE 
 const BOOKS = 'SELECT id, author_id AS "authorId", title, isbn, published, cover FROM books WHERE author_id = $1 ORDER BY id'
 const TAGS = 'SELECT book_id AS "bookId", tag_id AS "tagId" FROM book_tags WHERE book_id = ANY($1) ORDER BY tag_id'
 const NAMES = 'SELECT name FROM authors WHERE name = ANY($1)'
+const PAGE_ASC = 'SELECT id, name, title, birth_date AS "birthDate", avatar FROM authors WHERE title = $1 ORDER BY name, id LIMIT $2 OFFSET $3'
+const PAGE_DESC = 'SELECT id, name, title, birth_date AS "birthDate", avatar FROM authors WHERE title = $1 ORDER BY name DESC, id LIMIT $2 OFFSET $3'
+const COUNT_TITLE = 'SELECT count(*)::int AS n FROM authors WHERE title = $1'
+const BOOKS_MANY = 'SELECT id, author_id AS "authorId", title, isbn, published, cover FROM books WHERE author_id = ANY($1) ORDER BY id'
 // every row in one statement, prepared once: one parameter per column, as arrays
 const INSERT_MANY = 'INSERT INTO authors (name, title, birth_date) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::date[]) RETURNING id'
 
@@ -69,6 +74,16 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
   const namesTaken = async (names: readonly string[]): Promise<Set<string>> =>
     new Set((await pool.query<{ name: string }>({ name: 'author-names-taken', text: NAMES, values: [names] })).rows.map((row) => row.name))
 
+  const booksOfMany = async (ids: number[]): Promise<Map<number, BookRow[]>> => {
+    const byAuthor = new Map<number, BookRow[]>()
+    const rows = (await pool.query<Omit<BookRow, 'tags'>>({ name: 'authors-books', text: BOOKS_MANY, values: [ids] })).rows
+    if (rows.length === 0) return byAuthor
+    const tags = new Map<number, number[]>()
+    for (const { bookId, tagId } of (await pool.query<{ bookId: number, tagId: number }>({ name: 'book-tags', text: TAGS, values: [rows.map((row) => row.id)] })).rows) tags.set(bookId, [...(tags.get(bookId) ?? []), tagId])
+    for (const row of rows) byAuthor.set(row.authorId, [...(byAuthor.get(row.authorId) ?? []), { ...row, tags: tags.get(row.id) ?? [] }])
+    return byAuthor
+  }
+
   const bearer = `Bearer ${token}`
   const app = Fastify()
   app.addHook('onClose', async () => { await pool.end() })
@@ -86,7 +101,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     if (Array.isArray(body)) {
       // the bulk create: every item checked, the names in one query, every row in one prepared statement
       const check = await checkBulk(body, namesTaken)
-      if (check.fields !== undefined) return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields: check.fields, items: check.items })
+      if (check.fields !== undefined) return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields: check.fields, codes: codesOf(check.fields), items: check.items })
       let ids: number[]
       try {
         ids = (await pool.query<{ id: number }>({ name: 'author-insert-many', text: INSERT_MANY, values: [check.rows.map((r) => r.name), check.rows.map((r) => r.title), check.rows.map((r) => r.birthDate)] })).rows.map((r) => r.id)
@@ -144,6 +159,17 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     }
     const saved: Row = { id, name, title, birthDate, avatar: row.avatar }
     return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved, await booksOf(id)) })
+  })
+
+  app.get('/api/authors/', { schema: listSchema() }, async (request, reply) => {
+    const ask = listAsk(request, reply)
+    if (ask === undefined) return reply
+    const [page, count] = await Promise.all([
+      pool.query<Row>({ name: ask.desc ? 'authors-page-desc' : 'authors-page-asc', text: ask.desc ? PAGE_DESC : PAGE_ASC, values: [ask.title, ask.max, ask.start] }),
+      pool.query<{ n: number }>({ name: 'authors-count-title', text: COUNT_TITLE, values: [ask.title] })
+    ])
+    const rows = page.rows
+    return reply.send(listPage(request, ask, rows, count.rows[0].n, rows.length === 0 ? new Map() : await booksOfMany(rows.map((row) => row.id)), author))
   })
 
   return app

@@ -22,6 +22,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { Type, type Static } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { authors } from '../example-app/db/schema.ts'
+import { listAsk, listPage, listSchema } from './baseline-list.ts'
 import { registerNotes } from './baseline-notes.ts'
 
 const migrationsFolder = fileURLToPath(new URL('../example-app/drizzle/sqlite', import.meta.url))
@@ -69,6 +70,7 @@ export const ErrorEnvelope = Type.Object({
   stat: Type.Literal('fail'),
   err: Type.Object({ code: Type.Integer(), msg: Type.String(), type: Type.String() }),
   fields: Type.Optional(Dict),
+  codes: Type.Optional(Dict),
   items: Type.Optional(Type.Record(Type.String(), Type.Record(Type.String(), Dict)))
 })
 
@@ -170,8 +172,26 @@ export interface BulkCheck {
 export const BulkOrItemEnvelope = Type.Object({ stat: Type.Literal('ok'), author: Type.Optional(Author), authors: Type.Optional(Type.Array(Author)) })
 export { INVALID_FORM_DATA }
 
+/** Each message's key, as the plugin's 400 carries them beside the messages (`invalid` for one raised without a key). */
+function codeOf (message: string): string {
+  if (message === 'This field is required.') return 'required'
+  if (message === UNIQUE_NAME) return 'unique'
+  if (message.startsWith('Ensure this value has at most')) return 'maxLength'
+  if (message.startsWith('Select a valid choice')) return 'invalidChoice'
+  if (message.startsWith('Please correct the duplicate data')) return 'duplicate'
+  if (message === 'Please correct the duplicate values below.') return 'duplicateValues'
+  return 'invalid'
+}
+
+/** The `codes` of a 400: the keys of `fields`, each message's key in order. */
+export function codesOf (fields: Record<string, string[]>): Record<string, string[]> {
+  const codes: Record<string, string[]> = {}
+  for (const key in fields) codes[key] = fields[key].map(codeOf)
+  return codes
+}
+
 export function sendFields (reply: FastifyReply, fields: Record<string, string[]>): FastifyReply {
-  return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields })
+  return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields, codes: codesOf(fields) })
 }
 
 function isUniqueViolation (error: unknown): boolean {
@@ -188,6 +208,11 @@ interface Queries {
   byId (id: number): Row | undefined
   /** The author's books in key order, each with its tags (one query for the books, one for all their tags). */
   booksOf (id: number): BookRow[]
+  /** A list page: the authors with this title, by name (then key), and how many there are. */
+  page (title: string, desc: boolean, limit: number, offset: number): Row[]
+  countTitle (title: string): number
+  /** The books of several authors, by author (one query for the books, one for their tags). */
+  booksOfMany (ids: number[]): Map<number, BookRow[]>
   /** Which of these names are taken: one query. */
   namesTaken (names: readonly string[]): Set<string>
   /** Runs `write` in one transaction. */
@@ -217,6 +242,9 @@ function drizzleQueries (db: BetterSQLite3Database): Queries {
     .where(eq(authors.id, sql.placeholder('id'))).prepare()
   const raw = sqliteQueries((db as unknown as { $client: Database.Database }).$client)
   return {
+    page: raw.page,
+    countTitle: raw.countTitle,
+    booksOfMany: raw.booksOfMany,
     booksOf: raw.booksOf,
     namesTaken: raw.namesTaken,
     transaction: raw.transaction,
@@ -239,7 +267,24 @@ function sqliteQueries (sqlite: Database.Database): Queries {
   // one statement for any number of keys: the list as one JSON parameter
   const tagsOf = sqlite.prepare<[string], { bookId: number, tagId: number }>('SELECT book_id AS bookId, tag_id AS tagId FROM book_tags WHERE book_id IN (SELECT value FROM json_each(?)) ORDER BY tag_id')
   const names = sqlite.prepare<[string], string>('SELECT name FROM authors WHERE name IN (SELECT value FROM json_each(?))').pluck()
+  const pageAsc = sqlite.prepare<[string, number, number], Row>('SELECT id, name, title, birth_date AS birthDate, avatar FROM authors WHERE title = ? ORDER BY name, id LIMIT ? OFFSET ?')
+  const pageDesc = sqlite.prepare<[string, number, number], Row>('SELECT id, name, title, birth_date AS birthDate, avatar FROM authors WHERE title = ? ORDER BY name DESC, id LIMIT ? OFFSET ?')
+  const countTitle = sqlite.prepare<[string], number>('SELECT count(*) FROM authors WHERE title = ?').pluck()
+  const booksMany = sqlite.prepare<[string], Omit<BookRow, 'published' | 'tags'> & { published: number }>('SELECT id, author_id AS authorId, title, isbn, published, cover FROM books WHERE author_id IN (SELECT value FROM json_each(?)) ORDER BY id')
+  const withTags = (rows: Array<Omit<BookRow, 'published' | 'tags'> & { published: number }>): BookRow[] => {
+    if (rows.length === 0) return []
+    const tags = new Map<number, number[]>()
+    for (const { bookId, tagId } of tagsOf.all(JSON.stringify(rows.map((row) => row.id)))) tags.set(bookId, [...(tags.get(bookId) ?? []), tagId])
+    return rows.map((row) => ({ ...row, published: row.published === 1, tags: tags.get(row.id) ?? [] }))
+  }
   return {
+    page: (title, desc, limit, offset) => (desc ? pageDesc : pageAsc).all(title, limit, offset),
+    countTitle: (title) => countTitle.get(title)!,
+    booksOfMany: (ids) => {
+      const byAuthor = new Map<number, BookRow[]>()
+      for (const book of withTags(booksMany.all(JSON.stringify(ids)))) byAuthor.set(book.authorId, [...(byAuthor.get(book.authorId) ?? []), book])
+      return byAuthor
+    },
     booksOf: (id) => {
       const rows = books.all(id)
       if (rows.length === 0) return []
@@ -311,7 +356,7 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
   /** The bulk create: every item checked, the names in one query, every row in one transaction of prepared inserts. */
   const bulkCreate = (body: unknown[], request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const check = checkBulk(body, q.namesTaken)
-    if (check.fields !== undefined) return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields: check.fields, items: check.items })
+    if (check.fields !== undefined) return reply.code(400).send({ stat: 'fail', err: INVALID_FORM_DATA, fields: check.fields, codes: codesOf(check.fields), items: check.items })
     let ids: number[]
     try {
       ids = q.transaction(() => check.rows.map(({ name, title, birthDate }) => q.insert(name, title, birthDate)))
@@ -350,6 +395,14 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
     }
     const saved: Row = { id, name, title, birthDate, avatar: row.avatar }
     return reply.header('ETag', etagOf(saved)).send({ stat: 'ok', author: author(`${request.protocol}://${request.host}`, saved, q.booksOf(id)) })
+  })
+
+  app.get('/api/authors/', { schema: listSchema() }, (request, reply) => {
+    const ask = listAsk(request, reply)
+    if (ask === undefined) return reply
+    const rows = q.page(ask.title, ask.desc, ask.max, ask.start)
+    const total = q.countTitle(ask.title)
+    return reply.send(listPage(request, ask, rows, total, rows.length === 0 ? new Map() : q.booksOfMany(rows.map((row) => row.id)), author))
   })
 
   registerNotes(app, sqlite, token)

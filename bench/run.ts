@@ -16,7 +16,7 @@
  *   default, the fastest) or Drizzle's prepared queries;
  * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
  *   bench/profiles/<kind>/ (the largest file is the main thread);
- * - BENCH_ONLY=create|update|hooked|bulk-1000: one phase only;
+ * - BENCH_ONLY=create|update|hooked|bulk-1000|list: one phase only;
  * - BENCH_BULK_CONNECTIONS (2), BENCH_LINEAR_REPS (4): the bulk phase's connections, bulk-linear's requests per size.
  *
  * When DATABASE_URL is set, the same phases run again on PostgreSQL: the plugin is
@@ -37,7 +37,7 @@ import autocannon, { type Request, type Result } from 'autocannon'
 import pg from 'pg'
 
 type Kind = 'plugin' | 'baseline'
-type Phase = 'create' | 'update' | 'hooked' | 'bulk-1000'
+type Phase = 'create' | 'update' | 'hooked' | 'bulk-1000' | 'list'
 type Dialect = 'sqlite' | 'pg'
 /** Where a server keeps its rows: an SQLite file, or a PostgreSQL database of its own. */
 type Store = { dbFile: string } | { databaseUrl: string, database: string }
@@ -55,7 +55,7 @@ const DATABASE_URL = env.DATABASE_URL ?? ''
 const DIALECTS: Dialect[] = (['sqlite', 'pg'] as const).filter((d) => (env.BENCH_DIALECT === undefined || env.BENCH_DIALECT === '' || env.BENCH_DIALECT === d) && (d === 'sqlite' || DATABASE_URL !== ''))
 const SEED_ROWS = 1000
 const TOKEN = 'bench-token'
-const ALL_PHASES: Phase[] = ['create', 'update', 'hooked', 'bulk-1000']
+const ALL_PHASES: Phase[] = ['create', 'update', 'hooked', 'bulk-1000', 'list']
 const PHASES: Phase[] = ALL_PHASES.includes(env.BENCH_ONLY as Phase) ? [env.BENCH_ONLY as Phase] : ALL_PHASES
 /** The phases of a dialect: `hooked` runs on SQLite only. */
 const phasesOf = (dialect: Dialect): Phase[] => PHASES.filter((phase) => dialect === 'sqlite' || phase !== 'hooked')
@@ -141,6 +141,19 @@ function requestFor (phase: Phase, tag: string): Request {
       }
     }
   }
+  if (phase === 'list') {
+    // a page of 25 with a filter and an ordering; the page's start moves so that both servers read alike
+    return {
+      method: 'GET',
+      path: '/api/authors/?title=MR&ordering=-name',
+      headers,
+      setupRequest (request) {
+        n++
+        request.path = `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}`
+        return request
+      }
+    }
+  }
   if (phase === 'create') {
     return {
       method: 'POST',
@@ -207,6 +220,10 @@ async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Pr
     { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk One', title: 'MR' }, { name: ' Bulk Two ', birthDate: '1990-01-02' }, { name: 'Bulk Three', title: null }] },
     { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Four' }, { name: 'Parity Changed' }, { name: '', title: 'DR' }, { name: 'Bulk Four' }, { name: 'x'.repeat(201) }, { name: 'Bulk Five', birthDate: '1950-02-31' }] },
     { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Six' }], auth: false },
+    // the list: a filter and an ordering, the links keeping the query, a title that is no choice
+    { method: 'GET', path: '/api/authors/?title=MR&ordering=-name&max-results=3&start=3' },
+    { method: 'GET', path: '/api/authors/?title=MS&ordering=name' },
+    { method: 'GET', path: '/api/authors/?title=DR&ordering=-name' },
     ...(dialect === 'sqlite'
       ? [
           { method: 'POST', path: '/api/sticky-notes/', body: { text: 'a\r\n\r\n\r\nb', timestamp: '2024-01-02T03:04:05+01:00' } },
@@ -220,7 +237,7 @@ async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Pr
     const response = await fetch(`http://127.0.0.1:${server.port}${c.path}`, {
       method: c.method,
       headers: c.auth === false ? { 'content-type': 'application/json' } : headers,
-      body: JSON.stringify(c.body)
+      ...(c.method === 'GET' ? {} : { body: JSON.stringify(c.body) })
     })
     // compared as JSON with sorted keys: key order is not part of the answer
     const text = JSON.stringify(sortKeys(JSON.parse((await response.text()).replaceAll(`127.0.0.1:${server.port}`, 'HOST'))))
@@ -332,7 +349,7 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase 
     console.log(`bench: the hand-written route runs ${dialect === 'pg' ? 'node-postgres named prepared statements' : env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
     await checkParity(servers, dialect)
 
-    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] }, hooked: { plugin: [], baseline: [] }, 'bulk-1000': { plugin: [], baseline: [] } }
+    const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] }, hooked: { plugin: [], baseline: [] }, 'bulk-1000': { plugin: [], baseline: [] }, list: { plugin: [], baseline: [] } }
     const label = dialect === 'pg' ? 'pg-' : ''
     for (const phase of phasesOf(dialect)) {
       for (const kind of KINDS) {
@@ -389,5 +406,5 @@ if (failed) {
   process.exitCode = 1
 }
 const ratio = (value: number | undefined): string => value?.toFixed(2) ?? '-'
-const pgPart = DATABASE_URL !== '' ? `, pg-create ${ratio(results.pg?.create)}, pg-update ${ratio(results.pg?.update)}, pg-bulk-1000 ${ratio(results.pg?.['bulk-1000'])}, pg-bulk-linear ${ratio(results.pg?.linear)}` : ''
-console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}, hooked ${ratio(results.sqlite?.hooked)}, bulk-1000 ${ratio(results.sqlite?.['bulk-1000'])}, bulk-linear ${ratio(results.sqlite?.linear)}${pgPart}`)
+const pgPart = DATABASE_URL !== '' ? `, pg-create ${ratio(results.pg?.create)}, pg-update ${ratio(results.pg?.update)}, pg-bulk-1000 ${ratio(results.pg?.['bulk-1000'])}, pg-bulk-linear ${ratio(results.pg?.linear)}, pg-list ${ratio(results.pg?.list)}` : ''
+console.log(`bench: create ${ratio(results.sqlite?.create)}, update ${ratio(results.sqlite?.update)}, hooked ${ratio(results.sqlite?.hooked)}, bulk-1000 ${ratio(results.sqlite?.['bulk-1000'])}, bulk-linear ${ratio(results.sqlite?.linear)}, list ${ratio(results.sqlite?.list)}${pgPart}`)

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { InferSelectModel, Table } from 'drizzle-orm'
+import type { InferSelectModel, SQL, Table } from 'drizzle-orm'
 import type { ModelFormClass } from './form.ts'
 import type { SuccessUrl } from './html.ts'
 import type { FileStorage } from './storage.ts'
@@ -26,6 +26,10 @@ export interface ResourceDefinition<TTable extends Table, TNames extends string>
   bulk?: boolean
   formSetClass?: ModelFormSetClass<TTable, any>
   inlines?: Record<string, ModelFormSetClass<any, any, TTable>>
+  filterFields?: ReadonlyArray<Extract<keyof TTable['_']['columns'], string>>
+  orderingFields?: ReadonlyArray<Extract<keyof TTable['_']['columns'], string>>
+  searchFields?: ReadonlyArray<Extract<keyof TTable['_']['columns'], string>>
+  getQueryset?: (args: { request: FastifyRequest }) => SQL | undefined | Promise<SQL | undefined>
   hasAccessPermissions?: (request: FastifyRequest, instance: InferSelectModel<TTable>) => boolean | Promise<boolean>
   hasListAccessPermissions?: (request: FastifyRequest) => boolean | Promise<boolean>
   hasModifyPermissions?: (request: FastifyRequest, instance?: InferSelectModel<TTable>) => boolean | Promise<boolean>

@@ -50,6 +50,8 @@ export interface ModelFormOptions<TTable extends Table = Table, TNames extends s
   clean?: { [K in FormNames<TNames, TDeclared>]?: (value: CleanedValue<TTable, TDeclared, K>, form: any) => unknown }
   /** `clean()`: gets the cleaned data and the form after every field; may return new data (or a promise); may throw `ValidationError` (filed under `__all__`). */
   cleanForm?: (data: Record<string, unknown>, form: any) => unknown
+  /** Django's `localized_fields`: fields (or `'__all__'`) whose numbers and dates are also read as the request's language writes them (`1,5`, `1 000`, `01.02.2024` in Russian; `02/01/2024` in English). */
+  localizedFields?: ReadonlyArray<FormNames<TNames, TDeclared>> | '__all__'
 }
 
 /** What a form class knows of itself, worked out once at definition time. */
@@ -117,6 +119,9 @@ export function buildMeta (model: Model, options: ModelFormOptions<Table, string
 
   const baseFields: Record<string, Field> = {}
   for (const key of names) baseFields[key] = deriveField(model, info, options, key)
+  const localized = options.localizedFields
+  if (localized !== undefined && localized !== '__all__') checkFieldKeys(where, 'localizedFields', Object.fromEntries(localized.map((key) => [key, true])), names)
+  for (const key of localized === '__all__' ? names : localized ?? []) baseFields[key] = baseFields[key].extend({ localize: true })
   const saved = names.filter((key) => key in info.columns && !info.automatic.has(key))
   const manyToMany = names.filter((key) => key in relations).map((key) => [key, relations[key]] as const)
   const references = new Map<string, { table: Table, column: string }>()
@@ -141,12 +146,27 @@ export function uniqueChecksOf (model: Model, info: TableInfo, baseFields: Reado
   const modelName = capfirst(model.verboseName)
   const modelLabel = (key: string): string => capfirst(model.fields[key]?.verboseName ?? verboseNameOf(key))
   return info.uniques.filter((set) => set.every((key) => keys.includes(key))).map((set) => {
+    // the message is made when asked: a default one speaks the language of the request at hand
     if (set.length === 1) {
-      const template = baseFields[set[0]]?.message('unique') ?? pickMessage('unique', [model.fields[set[0]]?.errorMessages])
-      return { keys: set, field: set[0], code: 'unique' as const, message: formatMessage(template, { model_name: modelName, field_label: modelLabel(set[0]) }) }
+      return {
+        keys: set,
+        field: set[0],
+        code: 'unique' as const,
+        get message () {
+          const template = baseFields[set[0]]?.message('unique') ?? pickMessage('unique', [model.fields[set[0]]?.errorMessages])
+          return formatMessage(template, { model_name: modelName, field_label: modelLabel(set[0]) })
+        }
+      }
     }
-    const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]])
-    return { keys: set, field: NON_FIELD_ERRORS, code: 'uniqueTogether' as const, message: formatMessage(template, { model_name: modelName, field_labels: textList(set.map(modelLabel)) }) }
+    return {
+      keys: set,
+      field: NON_FIELD_ERRORS,
+      code: 'uniqueTogether' as const,
+      get message () {
+        const template = pickMessage('uniqueTogether', [options.errorMessages?.[NON_FIELD_ERRORS]])
+        return formatMessage(template, { model_name: modelName, field_labels: textList(set.map(modelLabel)) })
+      }
+    }
   })
 }
 

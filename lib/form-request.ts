@@ -36,6 +36,10 @@ export interface CreateFormArgs<TTable extends Table = Table> extends StepContex
 /** Arguments of `handleFormRequest`. */
 export interface HandleFormRequestArgs<TTable extends Table = Table> extends CreateFormArgs<TTable> {
   saveKwargs?: SaveOptions
+  /** A dry run (`?dry-run=1`): every stage but the write; answers `[200, {dry_run: true, <name>: the row it would write}]` or the 400. */
+  dryRun?: boolean
+  /** With `dryRun`, the fields whose errors count (`?only-fields=`): the others' are left out, and a run with none left answers 200. */
+  onlyFields?: ReadonlySet<string>
 }
 
 /** One form request on its way through the stages. */
@@ -71,6 +75,8 @@ export interface FormRequestPlan {
   readonly extraKeys: readonly string[]
   /** The same plan without its file stages, for a request that sends no file and names no file field; `undefined` when the plan has none. */
   readonly withoutFiles?: FormRequestPlan
+  /** The dry-run variant: the same stages up to the checks, then `answerDryRun` in the place of every write stage. */
+  readonly dryRun?: FormRequestPlan
 }
 
 /** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data). */
@@ -116,6 +122,45 @@ function callCreateForm (state: FormRequest): MaybePromise<void> {
 /** Clean: the form's own stages (fields, clean hooks, `cleanForm`, model checks); an invalid form answers 400. */
 export function clean (state: FormRequest): MaybePromise<void> {
   return then(state.form!.validate(), (valid) => { if (!valid) refuse(state) })
+}
+
+/** Clean for a dry run: as `clean`, but only the errors of `onlyFields` (when given) count; a form with none of those answers as valid. */
+export function cleanDryRun (state: FormRequest): MaybePromise<void> {
+  const form = state.form!
+  return then(form.validate(), (valid) => {
+    if (valid) return
+    const only = state.args.onlyFields
+    if (only !== undefined) {
+      const errors: ErrorDict = {}
+      const codes: ErrorDict = {}
+      for (const name of Object.keys(form.errors)) {
+        if (!only.has(name)) continue
+        errors[name] = form.errors[name]
+        codes[name] = form.errorCodes[name] ?? []
+      }
+      if (Object.keys(errors).length === 0) return
+      form.errors = errors
+      form.errorCodes = codes
+    }
+    refuse(state)
+  })
+}
+
+/** The last stage of a dry run, in the place of the write: the row the write would make (`save({ commit: false })`), nothing written, no file stored. */
+export function answerDryRun (state: FormRequest): MaybePromise<void> {
+  const form = state.form!
+  // with `onlyFields`, the other fields may have failed: the row is the instance with the values that cleaned
+  const row = hasAnyError(form.errorsNow) ? { ...state.args.instance, ...form.cleanedData } : saveForm(form, { commit: false })
+  return then(row, (unsaved) => {
+    state.result = [200, { dry_run: true, [state.resource.name]: unsaved } as never]
+    state.done = true
+  })
+}
+
+function hasAnyError (errors: Readonly<ErrorDict>): boolean {
+  // eslint-disable-next-line no-unreachable-loop -- the first key is enough
+  for (const _ in errors) return true
+  return false
 }
 
 /** The save options of a request: its `saveKwargs`, with the resource's version column. */
@@ -183,7 +228,7 @@ export function refuse (state: FormRequest, error?: unknown): void {
  * name form fields (`FFR_ERR_UNKNOWN_FIELD` otherwise), leaves out the stages it has nothing
  * for, and puts overridden steps in the place of their default stages.
  */
-export function planFormRequest (resource: FormResource<any, any>, { create }: { create: boolean }): FormRequestPlan {
+export function planFormRequest (resource: FormResource<any, any>, { create, dryRun = false }: { create: boolean, dryRun?: boolean }): FormRequestPlan {
   const FormClass: ModelFormClass<any> = create ? (resource.addFormClass ?? resource.formClass) : resource.formClass
   const names = new Set([...Object.keys(resource.formClass.baseFields), ...Object.keys(resource.addFormClass?.baseFields ?? {})])
   checkFieldKeys(`resource "${resource.name}"`, 'parse', resource.parse, [...names])
@@ -198,19 +243,26 @@ export function planFormRequest (resource: FormResource<any, any>, { create }: {
     const stages: Array<Stage<FormRequest>> = []
     if (overrides('createForm')) stages.push(callCreateForm)
     else stages.push(bindData, ...(hooks.length > 0 ? [parseHooks] : []), makeForm)
+    if (dryRun) {
+      // a dry run stops where the writes begin: nothing stored, nothing written
+      stages.push(...(inlines ? [makeInlines, cleanWithInlines] : [cleanDryRun]), answerDryRun)
+      return stages
+    }
     stages.push(...(inlines ? [makeInlines, cleanWithInlines] : [clean]), ...(files ? [storeUploads, withFiles(saveStage)] : [saveStage]))
     stages.push(resource.buildFormSuccessResponse !== FormResource.prototype.buildFormSuccessResponse ? callBuildSuccess : envelope)
     return stages
   }
   const { fileFields } = FormClass.meta
   const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [] }
-  if (fileFields.length === 0) return { ...plain, stages: stagesOf(false) }
+  const dry = dryRun ? {} : { dryRun: planFormRequest(resource, { create, dryRun: true }) }
+  if (fileFields.length === 0 || dryRun) return { ...plain, ...dry, stages: stagesOf(false) }
   const extraKeys = fileFields.map((name) => `${name}-clear`)
-  return { ...plain, fileFields, extraKeys, stages: stagesOf(true), withoutFiles: { ...plain, stages: stagesOf(false) } }
+  return { ...plain, ...dry, fileFields, extraKeys, stages: stagesOf(true), withoutFiles: { ...plain, stages: stagesOf(false) } }
 }
 
-/** The plan for one request: a plan's `withoutFiles` when the request sends no file and its data names no file field (nor its `-clear`). */
+/** The plan for one request: its `dryRun` variant for a dry run; a plan's `withoutFiles` when the request sends no file and its data names no file field (nor its `-clear`). */
 export function planFor (plan: FormRequestPlan, args: HandleFormRequestArgs<any>): FormRequestPlan {
+  if (args.dryRun === true && plan.dryRun !== undefined) return plan.dryRun
   const lean = plan.withoutFiles
   if (lean === undefined || args.files !== undefined) return plan
   const { data } = args
@@ -225,7 +277,7 @@ export function contextOf (state: FormRequest): StepContext {
   const { args } = state
   const ctx: StepContext = { request: args.request }
   for (const key in args) {
-    if (key !== 'data' && key !== 'files' && key !== 'instance' && key !== 'formKwargs' && key !== 'saveKwargs' && key !== 'request') ctx[key] = args[key]
+    if (key !== 'data' && key !== 'files' && key !== 'instance' && key !== 'formKwargs' && key !== 'saveKwargs' && key !== 'request' && key !== 'dryRun' && key !== 'onlyFields') ctx[key] = args[key]
   }
   return (state.ctx = ctx)
 }

@@ -2,19 +2,20 @@
  * A formset request over HTTP, the same for a bulk request to a list URL and for the children
  * of one parent: make the formset (each item through the resource's bind and parse stages),
  * ask permission per row, validate (400 with `fields` and `items`), write everything in one
- * transaction, answer the items. Answers at once when every stage does (SQLite).
+ * transaction (a dry run stops before: lib/dry-run.ts), answer the items. Answers at once when every stage does (SQLite).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DOES_NOT_EXIST, INVALID_FORM_DATA, MALFORMED_BODY, ObjectDoesNotExist, ValidationError } from './errors.ts'
 import { bindData, makeForm, parseHooks, startRequest, type FormRequestPlan } from './form-request.ts'
-import type { ModelForm } from './form.ts'
+import { saveForm, type ModelForm } from './form.ts'
 import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { formSetErrors } from './formset-errors.ts'
 import { saveFormSet } from './formset-save.ts'
 import type { FormSetItem } from './formset-items.ts'
 import { uploadsOf } from './multipart.ts'
 import { sendPermissionError } from './handlers.ts'
-import { attempt, runStages, then, type MaybePromise } from './maybe.ts'
+import { allOf, attempt, runStages, then, type MaybePromise } from './maybe.ts'
+import { isDryRun, sendDryRun } from './dry-run.ts'
 import type { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
 import type { FileStorage } from './storage.ts'
@@ -68,6 +69,23 @@ function bindWith ({ resource, plan }: NonNullable<FormSetRequestSpec['binding']
   }
 }
 
+/**
+ * Answers a valid formset's dry run, nothing written: 200 `{stat, dry_run: true, <prefix>: [row | null], deleted: [keys]}`,
+ * each item's row as its write would make it (`null` for an item to delete), in request order.
+ */
+function dryRunFormSet (reply: FastifyReply, formset: ModelFormSet<any>, prefix: string): MaybePromise<void> {
+  const key = formset.meta.info.primaryKey
+  const deleted: unknown[] = []
+  const rows = formset.items.map((item): MaybePromise<Row | null> => {
+    if (item.kind !== 'create' && item.kind !== 'update') {
+      if (item.kind === 'delete') deleted.push((item.instance as Row)[key])
+      return null
+    }
+    return saveForm(item.form!, { commit: false })
+  })
+  return then(allOf(rows), (done) => { sendDryRun(reply, prefix, done, { deleted }) })
+}
+
 /** Runs a formset request and answers it: 401/403 for a refused row, 400 for errors, else `respond`. */
 export function handleFormSetRequest (request: FastifyRequest, reply: FastifyReply, db: unknown, spec: FormSetRequestSpec): void | Promise<void> {
   const { data } = spec
@@ -90,6 +108,7 @@ export function handleFormSetRequest (request: FastifyRequest, reply: FastifyRep
     if (formset.refused !== undefined) return sendPermissionError(request, reply)
     const refuse = (): void => spec.sendErrors !== undefined ? spec.sendErrors(formset) : sendFormSetErrors(reply, formset, spec.nonFormKey)
     if (!valid) return refuse()
+    if (isDryRun(request)) return dryRunFormSet(reply, formset, spec.prefix)
     if (spec.storage !== undefined) for (const item of formset.items) if (item.form !== undefined) item.form.storage ??= spec.storage
     return attempt(() => saveFormSet(formset), () => {
       const { results, deletedObjects } = formset

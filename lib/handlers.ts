@@ -9,13 +9,15 @@ import {
   PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
 } from './errors.ts'
 import type { FormResult } from './form-request.ts'
+import { dryRunArgs, dryRunItem, sendDryRun } from './dry-run.ts'
+import { expandItems, expansionsAsked } from './expand.ts'
 import { seeOther, wantsHtml } from './html.ts'
 import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
 import { uploadsOf } from './multipart.ts'
 import { FormResource } from './resource.ts'
 import type { Method, ResourceRoute } from './routes.ts'
 import { withRelations } from './relations.ts'
-import { absoluteUrl, etagMatches, onlyList, pageOf, sendError, success, trimItem, type Link } from './responses.ts'
+import { absoluteUrl, etagMatches, onlyList, sendError, success, trimItem, type Link } from './responses.ts'
 import type { Precondition, Row } from './db/index.ts'
 
 /** A route's `config`: its resource's route data and the methods its URL allows. */
@@ -84,11 +86,11 @@ export function serializeRows (route: ResourceRoute, request: FastifyRequest, ro
   })
 }
 
-/** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields`, with its links and file keys as absolute URLs. `href`: its absolute URL, when known. */
-export function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row))): MaybePromise<Record<string, unknown>> {
+/** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields` (unless `trim` is false: an expanded item), with its links and file keys as absolute URLs. `href`: its absolute URL, when known. */
+export function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row)), trim = true): MaybePromise<Record<string, unknown>> {
   return then(route.resource.serializeObject(row, { request }), (out) => {
     const query = request.query as Record<string, unknown>
-    const item = trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'))
+    const item = trim ? trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links')) : trimItem(out, itemLinks(route, href))
     withFileUrls(route, request, item, route.fileColumns)
     for (const [name, child] of route.relations?.children ?? []) {
       const children = item[name]
@@ -105,6 +107,11 @@ export function withFileUrls<T extends Record<string, unknown>> (route: Resource
     if (typeof key === 'string' && key !== '') (item as Record<string, unknown>)[column] = fileUrl(route, request, key)
   }
   return item
+}
+
+/** The items of rows as another resource's expansion carries them: relations read once, nothing trimmed. */
+export function serializeAll (route: ResourceRoute, request: FastifyRequest, rows: readonly Row[]): MaybePromise<Array<Record<string, unknown>>> {
+  return then(withItemRelations(route, rows), (full) => allOf(full.map((row) => serialize(route, request, row, undefined, false))))
 }
 
 /** A stored file's absolute URL: the storage's, made absolute on this request's host when it is a path. */
@@ -125,7 +132,7 @@ export function loadRow (route: ResourceRoute, request: FastifyRequest, reply: F
     if (row === undefined) sendError(reply, DOES_NOT_EXIST)
     return row
   }
-  return id === undefined || id === null ? found(undefined) : then(route.load(id), found)
+  return id === undefined || id === null ? found(undefined) : then(route.load(id, request), found)
 }
 
 function sendStale (route: ResourceRoute, reply: FastifyReply, current: Row): void {
@@ -164,6 +171,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   }
   const { name } = route.resource
   const row = (payload as Record<string, Row>)[name]
+  if ((payload as { dry_run?: boolean }).dry_run === true) return then(dryRunItem(route, request, row), (item) => { sendDryRun(reply, name, item) })
   if (wantsHtml(request)) return seeOther(reply, request, route.resource.successUrl, row, status === 201 ? 'create' : 'update', absoluteUrl(request, itemPath(route, row)))
   // the ETag of the row's own columns, taken before its relations are added to it
   const etag = status === 201 ? undefined : route.etag(row)
@@ -176,26 +184,6 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   })
 }
 
-/** `GET <list>`: a page of items in key order with `total_results` and links. */
-export function listItems (request: FastifyRequest, reply: FastifyReply): Done {
-  const route = configOf(request).ffr
-  const { resource, adapter, table } = route
-  return then(resource.hasListAccessPermissions(request), (ok): MaybePromise<void> => {
-    if (!ok) return sendPermissionError(request, reply)
-    const { start, max } = pageOf(request.query as Record<string, unknown>, resource.maxResultsDefault, resource.maxResultsCap)
-    return then(allOf([adapter.list(table, start, max), adapter.count(table)] as const), ([rows, total]) => {
-      return then(serializeRows(route, request, rows), (items) => {
-        const page = (from: number): Link => ({ href: absoluteUrl(request, `${route.listPath}?start=${from}&max-results=${max}`), method: 'GET' })
-        const links: Record<string, Link> = { self: { href: absoluteUrl(request, request.url), method: 'GET' } }
-        if (route.canCreate) links.create = { href: absoluteUrl(request, route.listPath), method: 'POST' }
-        if (start > 0) links.prev = page(Math.max(0, start - max))
-        if (start + max < total) links.next = page(start + max)
-        reply.send({ stat: 'ok', [resource.listKey]: items, total_results: total, links })
-      })
-    })
-  }) as Done
-}
-
 /** `POST <list>`: a create through the form; 201 with `Location`, or 400 with `fields`. */
 export function createItem (request: FastifyRequest, reply: FastifyReply): Done {
   const route = configOf(request).ffr
@@ -204,7 +192,7 @@ export function createItem (request: FastifyRequest, reply: FastifyReply): Done 
   // `_method` tunnels to an item URL only
   if (Object.hasOwn(data, '_method')) return methodNotAllowed(request, reply)
   return permitted(request, reply, route.resource.hasModifyPermissions(request), () =>
-    then(route.formRequest({ request, data, files: uploadsOf(request) }), (result) => sendFormResult(route, request, reply, result))) as Done
+    then(route.formRequest({ request, data, files: uploadsOf(request), ...dryRunArgs(request) }), (result) => sendFormResult(route, request, reply, result))) as Done
 }
 
 /** `GET <item>`: the item with its `ETag`; 304 for an `If-None-Match` that lists it. */
@@ -218,7 +206,13 @@ export function readItem (request: FastifyRequest, reply: FastifyReply): Done {
         reply.code(304).header('ETag', etag).send()
         return
       }
-      return then(withItemRelations(route, [row]), ([full]) => then(serialize(route, request, full), (item) => { reply.header('ETag', etag).send(success(route.resource.name, item)) }))
+      const asked = expansionsAsked(route, request.query as Record<string, unknown>)
+      if (asked instanceof WebAPIError) {
+        sendError(reply, asked)
+        return
+      }
+      return then(withItemRelations(route, [row]), ([full]) => then(serialize(route, request, full), (item) =>
+        then(asked.length === 0 ? undefined : expandItems(request, route, asked, [row], [item]), () => { reply.header('ETag', etag).send(success(route.resource.name, item)) })))
     })
   }) as Done
 }
@@ -240,7 +234,7 @@ export function updateItem (request: FastifyRequest, reply: FastifyReply): Done 
       }
       const precondition = expectation(route, request)
       return attempt(
-        () => route.formRequest({ request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }),
+        () => route.formRequest({ request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition }, ...dryRunArgs(request) }),
         (result) => sendFormResult(route, request, reply, result),
         (error) => writeFailed(route, reply, error)
       )

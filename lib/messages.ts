@@ -3,6 +3,7 @@
  * filling one in.
  */
 import type { MessageParams } from './errors.ts'
+import { localize } from './i18n/catalog.ts'
 
 /** Django's message keys in camelCase. */
 export type MessageKey =
@@ -26,7 +27,7 @@ export type Template = string | Plural
 export type KindMessages = Partial<Record<string, Template>>
 
 /** The messages every field kind shares; a kind's own (its `invalid`, say) come first. */
-const DEFAULTS: Record<string, Template> = {
+export const DEFAULT_MESSAGES: Record<string, Template> = {
   required: 'This field is required.',
   invalid: 'Enter a valid value.',
   invalidChoice: 'Select a valid choice. %(value)s is not one of the available choices.',
@@ -60,25 +61,24 @@ export function formatMessage (template: string, params: MessageParams = {}): st
 /**
  * Returns the message template for `key`, taking the first that has it of the given layers
  * (a declared field's messages, the form's, the model's), then the kind's default, then the
- * default every kind shares, choosing singular or plural by the parameters. An unknown key is
- * its own message.
+ * default every kind shares, choosing singular or plural by the parameters, in the current
+ * language (lib/i18n/catalog.ts) for a default. An unknown key is its own message.
  */
 export function pickMessage (key: string, layers: ReadonlyArray<Partial<Record<string, string>> | undefined>, kind: KindMessages = {}, params: MessageParams = {}): string {
   for (const layer of layers) {
     const own = layer?.[key]
     if (own !== undefined) return own
   }
-  const fallback = kind[key] ?? DEFAULTS[key]
+  const fallback = kind[key] ?? DEFAULT_MESSAGES[key]
   if (fallback === undefined) return key
-  if (typeof fallback === 'string') return fallback
-  const [one, other, by] = fallback
-  return Number(params[by]) === 1 ? one : other
+  // a default message speaks the request's language (lib/i18n); a message the app gave is its own
+  return localize(fallback, params)
 }
 
 /** Joins labels as Django's `get_text_list(labels, 'and')`: "A, B and C". */
 export function textList (labels: readonly string[]): string {
   if (labels.length <= 1) return labels.join('')
-  return `${labels.slice(0, -1).join(', ')} and ${labels[labels.length - 1]}`
+  return `${labels.slice(0, -1).join(', ')} ${localize('and')} ${labels[labels.length - 1]}`
 }
 
 /** Upper-cases the first letter, as Django's `capfirst`. */

@@ -12,6 +12,7 @@ import { multipartLimits, registerMultipart, type MultipartOptions } from './mul
 import { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
 import { registerMultipartTwins, registerResourceRoutes, type RouteSettings } from './routes.ts'
+import { addLocaleHook, pluginLocale } from './i18n/context.ts'
 import { codes } from './setup-errors.ts'
 import { localStorage, type FileStorage, type LocalStorage } from './storage.ts'
 import { createAdapter, DEFAULT_DB_TIMEOUT, describe, unavailableError } from './db/index.ts'
@@ -52,6 +53,11 @@ export interface FormResourcesOptions {
   authenticate?: string | false
   /** Serve the browser helper at `<prefix>/_ffr/browser.js`; default `true`. */
   browser?: boolean
+  /**
+   * The language of the default messages when a request's `Accept-Language` names none the
+   * package ships: `'en'` (Django's texts, the default) or `'ru'`; any other falls back to English.
+   */
+  locale?: string
 }
 
 /** The `app.formResources` decorator: the registered resources and their URLs. */
@@ -221,7 +227,8 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   const settings: RouteSettings = {
     notLoggedIn: notLoggedIn(options.authenticate),
     fileUrl: (resource, key) => resource.storage === shared ? servedBase + storage.url(key) : resource.storage!.url(key),
-    etagSecret: options.etagSecret
+    etagSecret: options.etagSecret,
+    routes: new Map()
   }
   if (served && isLocal(storage) && serveOnce(app, servedBase + storage.urlPrefix, storage.root)) await app.register(async (files) => { registerFileRoute(files, storage) })
 
@@ -236,6 +243,7 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
     // a field sent twice is a FormList: a boolean takes its last value (an HTML checkbox's hidden `false`)
     await child.register(formbody, { parser: (body) => markRepeated(parseQuery(body, '&', '=', { maxKeys: 0 })) })
     child.setErrorHandler(handleError)
+    addLocaleHook(child, pluginLocale(options.locale))
     if (prefix !== '') child.setNotFoundHandler((_request, reply) => sendError(reply, DOES_NOT_EXIST))
     if (options.bodyLimit !== undefined) {
       child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify'
-import type { InferSelectModel, Table } from 'drizzle-orm'
+import type { InferSelectModel, SQL, Table } from 'drizzle-orm'
 import { alignCodes, INVALID_FORM_DATA, ValidationError, type ErrorDict } from './errors.ts'
 import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import {
-  bindData, makeForm, parseError, parseHooks, planOf, runFormRequest, startRequest,
+  bindData, makeForm, parseError, parseHooks, planFor, planOf, runFormRequest, startRequest,
   type CreateFormArgs, type FormResult, type HandleFormRequestArgs
 } from './form-request.ts'
 import type { SuccessUrl } from './html.ts'
@@ -76,6 +76,13 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
    */
   inlines: Record<string, ModelFormSetClass<any, any, TTable>> = {}
 
+  /** Columns a list may be filtered by: `?authorId=3&published=true`, each value converted by the column's form field (a column key not listed is refused). */
+  filterFields: readonly string[] = []
+  /** Columns a list may be ordered by: `?ordering=-publishedAt,title`; the primary key always breaks ties. */
+  orderingFields: readonly string[] = []
+  /** Text columns `?q=` searches: case-insensitive contains, on any of them. */
+  searchFields: readonly string[] = []
+
   constructor ({ db, storage }: { db?: unknown, storage?: FileStorage } = {}) {
     if (db !== undefined) this.db = db
     if (storage !== undefined) this.storage = storage
@@ -98,6 +105,14 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
   hasModifyPermissions (_request: FastifyRequest, _instance?: InferSelectModel<TTable>): boolean | Promise<boolean> { return false }
   /** Whether the request may delete this item. Default: no, as in djblets. */
   hasDeletePermissions (_request: FastifyRequest, _instance: InferSelectModel<TTable>): boolean | Promise<boolean> { return false }
+
+  /**
+   * The rows this request may see at all (djblets' `get_queryset`): gets the request; returns a
+   * Drizzle condition (`eq(books.ownerId, request.user.id)`), or `undefined` for every row (the
+   * default), or a promise of either. Applied to the list, its count and every read by key
+   * (read, update, delete, an inline's parent): a row outside it is a 404. Runs once per request.
+   */
+  getQueryset (_args: { request: FastifyRequest }): SQL | undefined | Promise<SQL | undefined> { return undefined }
 
   /**
    * Reads one row by primary key (a string from the URL is converted first). Runs before any
@@ -157,7 +172,7 @@ export class FormResource<TTable extends Table = Table, TNames extends string = 
    * `ValidationError`.
    */
   handleFormRequest (args: HandleFormRequestArgs<TTable>): Promise<FormResult<TTable>> {
-    return promised(() => runFormRequest(this, planOf(this, args.instance === undefined), args))
+    return promised(() => runFormRequest(this, planFor(planOf(this, args.instance === undefined), args), args))
   }
 
   /** The errors of a form, or given errors, as `{field: [messages]}` (djblets' `build_form_errors`). Given errors win. */

@@ -3,7 +3,7 @@
  * paths, schemas), kept in each route's `config`, where the handlers of lib/handlers.ts find it.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify'
-import { Type } from '@sinclair/typebox'
+import { Type, type TSchema } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
 import type { WebAPIError } from './errors.ts'
 import { bulkRouteOf, bulkSchemas, changeItems, createItems, type BulkRoute } from './bulk-routes.ts'
@@ -11,8 +11,12 @@ import { registerChildRoutes } from './child-routes.ts'
 import { fieldOf, type Field } from './fields/index.ts'
 import type { ModelFormClass } from './form.ts'
 import { planFor, registerPlans, runFormRequest, type FormRequestPlan, type FormResult, type HandleFormRequestArgs } from './form-request.ts'
-import { createItem, deleteItem, listItems, methodNotAllowed, readItem, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
-import type { MaybePromise } from './maybe.ts'
+import { expansionsOf, type Expansion } from './expand.ts'
+import { createItem, deleteItem, methodNotAllowed, readItem, serializeAll, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
+import { listSpecOf, scopeOf, type ListSpec } from './list-query.ts'
+import { listItems } from './list-route.ts'
+import { itemMetadata, listMetadata } from './metadata.ts'
+import { then, type MaybePromise } from './maybe.ts'
 import type { Relations } from './relations.ts'
 import { FormResource, type HttpMethod } from './resource.ts'
 import { MULTIPART_CONSTRAINT } from './multipart.ts'
@@ -20,7 +24,7 @@ import { documentRoute, type RouteKind } from './openapi.ts'
 import { ErrorEnvelope, etagKey, etagOf, itemEnvelope, listEnvelope } from './responses.ts'
 import { bodySchema, itemSchema } from './schemas.ts'
 import { codes } from './setup-errors.ts'
-import { columnField, describe, type Adapter, type Row, type TableInfo } from './db/index.ts'
+import { columnField, describe, keyQuery, type Adapter, type Row, type TableInfo } from './db/index.ts'
 
 /** An HTTP method a resource's URLs answer. */
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -45,8 +49,16 @@ export interface ResourceRoute {
   readonly canDelete: boolean
   /** Whether a tunnelled `_method` may be this method. */
   allows (method: Method): boolean
-  /** Reads the row of an id, through an overridden `getObject` or straight from the adapter. */
-  load (id: unknown): MaybePromise<Row | undefined>
+  /** Reads the row of an id, through an overridden `getObject` or straight from the adapter, within the request's `getQueryset`. */
+  load (id: unknown, request?: FastifyRequest): MaybePromise<Row | undefined>
+  /** What the list accepts: filters, ordering, search, whether it is scoped. */
+  readonly list: ListSpec
+  /** The foreign keys `?expand=` may name. */
+  readonly expansions: ReadonlyMap<string, Expansion>
+  /** The route of the resource serving a table, among the plugin's. */
+  routeOf (table: Table): ResourceRoute | undefined
+  /** Items of rows for another resource's expansion (nothing trimmed). */
+  serializeAll (request: FastifyRequest, rows: readonly Row[]): MaybePromise<Array<Record<string, unknown>>>
   /** The form request: the resource's plan, or an overridden `handleFormRequest`. */
   formRequest (args: HandleFormRequestArgs<any>): MaybePromise<FormResult<any>>
   /** What items carry besides their columns (many-to-many sets, inline children); `undefined` when nothing. */
@@ -81,6 +93,8 @@ export interface RouteSettings {
   readonly fileUrl: (resource: FormResource<any, any>, key: string) => string
   /** The key of keyed ETags (the plugin's `etagSecret`). */
   readonly etagSecret?: string | Buffer
+  /** Every resource's route by table, filled as they are registered (for `?expand=`). */
+  readonly routes?: Map<Table, ResourceRoute>
 }
 
 /** Whether `method` is allowed; PATCH goes with PUT. */
@@ -125,7 +139,10 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
   const customHandle = resource.handleFormRequest !== FormResource.prototype.handleFormRequest
   const relations = relationsOf(resource, info.primaryKey)
   const bulk = bulkRouteOf(resource)
-  return {
+  const list = listSpecOf(resource, info)
+  const get = customLoad ? (id: unknown) => resource.getObject(id) as Promise<Row | undefined> : (id: unknown) => adapter.get(table, id)
+  const routes = settings.routes ?? new Map<Table, ResourceRoute>()
+  const route: ResourceRoute = {
     ...(relations !== undefined ? { relations } : {}),
     ...(bulk !== undefined ? { bulk } : {}),
     resource,
@@ -138,13 +155,23 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
     canUpdate: allows(resource, 'PUT'),
     canDelete: allows(resource, 'DELETE'),
     allows: (method) => allows(resource, method),
-    load: customLoad ? (id) => resource.getObject(id) as Promise<Row | undefined> : (id) => adapter.get(table, id),
+    // a row outside the request's scope is no row at all (404), as djblets' get_queryset
+    load: !list.scoped || customLoad
+      ? get
+      : (id, request) => then(request === undefined ? undefined : scopeOf(list, resource, request), (scope): MaybePromise<Row | undefined> =>
+          scope === undefined ? get(id) : then(adapter.page(table, keyQuery(info, id, scope), 0, 1), (rows) => rows[0])),
+    list,
+    expansions: expansionsOf(info),
+    routeOf: (other) => routes.get(other),
+    serializeAll: (request, rows) => serializeAll(route, request, rows),
     formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, planFor(plan(args), args), args),
     etag: etagFunction(app, resource, settings),
     notLoggedIn: settings.notLoggedIn,
     fileColumns: fileColumnsOf([resource.formClass, resource.addFormClass], info),
     fileUrl: (key) => settings.fileUrl(resource, key)
   }
+  if (!routes.has(table)) routes.set(table, route)
+  return route
 }
 
 /**
@@ -154,14 +181,14 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
 export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>, settings: RouteSettings): RouteOptions[] {
   const route = routeData(app, resource, settings)
   const { name, listKey } = resource
-  const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject, ...(route.relations !== undefined ? { relations: route.relations } : {}) })
+  const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject, expandable: new Set([...route.expansions.values()].map((e) => e.key)), ...(route.relations !== undefined ? { relations: route.relations } : {}) })
   const tags = [listKey]
   const params = Type.Object({ id: Type.String() })
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }
   const schemas: Record<string, RouteShorthandOptions['schema']> = {
-    'list GET': { querystring: Type.Object({ start: Type.Optional(Type.Integer({ minimum: 0 })), 'max-results': Type.Optional(Type.Integer({ minimum: 1, maximum: resource.maxResultsCap })), ...onlyQuery }), response: { 200: listEnvelope(listKey, item), ...errorResponses } },
+    'list GET': { querystring: listQuerySchema(route, onlyQuery), response: { 200: listEnvelope(listKey, item), ...errorResponses } },
     'list POST': { body: bodySchema(resource.addFormClass?.baseFields ?? resource.formClass.baseFields, false), response: { 201: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
-    'item GET': { params, querystring: Type.Object(onlyQuery), response: { 200: itemEnvelope(name, item), ...errorResponses } },
+    'item GET': { params, querystring: Type.Object({ ...onlyQuery, ...expandQuery(route) }), response: { 200: itemEnvelope(name, item), ...errorResponses } },
     'item PUT': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
     'item PATCH': { params, body: bodySchema(resource.formClass.baseFields, true), response: { 200: itemEnvelope(name, item), 303: seeOther, ...errorResponses } },
     'item DELETE': { params, response: { 204: Type.Null({ description: 'Deleted: an empty body' }), 303: seeOther, ...errorResponses } },
@@ -196,9 +223,32 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
+    // the form's metadata (lib/metadata.ts); also at `GET <list>?metadata=1`, for apps whose CORS answers OPTIONS itself
+    app.route({ method: 'OPTIONS', url, config: config as object, schema: { tags, summary: 'The form metadata: fields, limits, messages, and the actions this request may do' } as object, handler: answered(kind === 'list' ? listMetadata : itemMetadata) })
   }
   if (route.relations !== undefined && route.relations.children.length > 0) writes.push(...registerChildRoutes(app, route, errorResponses))
   return writes
+}
+
+/** `expand`, when the resource's table has foreign keys. */
+function expandQuery (route: ResourceRoute): Record<string, TSchema> {
+  const names = [...route.expansions.keys()]
+  return names.length === 0 ? {} : { expand: Type.Optional(Type.String({ description: `Foreign keys to replace by the referenced item, comma-separated: ${names.join(', ')}` })) }
+}
+
+/** The list's query parameters, for documentation: paging, trimming, its filters, `ordering`, `q` and `expand`. */
+function listQuerySchema (route: ResourceRoute, onlyQuery: Record<string, TSchema>): TSchema {
+  const { resource, list } = route
+  const query: Record<string, TSchema> = {
+    start: Type.Optional(Type.Integer({ minimum: 0 })),
+    'max-results': Type.Optional(Type.Integer({ minimum: 1, maximum: resource.maxResultsCap })),
+    ...onlyQuery,
+    ...expandQuery(route)
+  }
+  for (const name of list.filters.keys()) query[name] = Type.Optional(Type.String({ description: `Only items whose ${name} is this value (converted as the form converts it)` }))
+  if (list.ordering.size > 0) query.ordering = Type.Optional(Type.String({ description: `Comma-separated, \`-\` first for descending: ${[...list.ordering].join(', ')}` }))
+  if (list.search.length > 0) query.q = Type.Optional(Type.String({ description: `Case-insensitive text any of ${list.search.join(', ')} contains` }))
+  return Type.Object(query)
 }
 
 /**

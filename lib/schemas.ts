@@ -56,10 +56,13 @@ export function columnSchema (table: Table, key: string): TSchema {
  * `relations`, each many-to-many set as a list of keys and each inline key as a list of child
  * items (each with its own sets).
  */
-export function itemSchema (table: Table, { extraKeys = false, relations }: { extraKeys?: boolean, relations?: Relations } = {}): TSchema {
+export function itemSchema (table: Table, { extraKeys = false, relations, expandable }: { extraKeys?: boolean, relations?: Relations, expandable?: ReadonlySet<string> } = {}): TSchema {
   const select = createSelectSchema(table) as any
   const properties: Record<string, TSchema> = {}
-  for (const [key, column] of Object.entries<any>(select.properties)) properties[key] = Type.Optional(Type.Unsafe(jsonSafe(column)))
+  for (const [key, column] of Object.entries<any>(select.properties)) {
+    // a foreign key `?expand=` may replace by the referenced item
+    properties[key] = Type.Optional(expandable?.has(key) === true ? Type.Unsafe({ description: 'The key, or the referenced item when named in `expand`' }) : Type.Unsafe(jsonSafe(column)))
+  }
   for (const [name, relation] of relations?.manyToMany ?? []) properties[name] = Type.Optional(Type.Array(columnSchema(relation.targetTable, relation.targetColumn)))
   for (const [name, child] of relations?.children ?? []) {
     const pk = describe(child.table).primaryKey

@@ -100,6 +100,10 @@ export const codes = {
     'fastify-form-resources: `authenticate` must be the 401\'s WWW-Authenticate value (a string such as \'Bearer realm="api"\') or false for none.', TypeError),
   FFR_ERR_SUCCESS_URL: createError('FFR_ERR_SUCCESS_URL', (resource: string) =>
     `fastify-form-resources: resource ${q(resource)} has a \`successUrl\` that is neither a string (such as '/authors/{id}/') nor a function of the saved row.`, TypeError),
+  FFR_ERR_LIST_FIELD: createError('FFR_ERR_LIST_FIELD', (resource: string, option: string, name: string, known: readonly string[]) =>
+    `fastify-form-resources: resource ${q(resource)} lists ${q(name)} in \`${option}\`, which is no column of its table; use one of: ${names(known).join(', ')}.`),
+  FFR_ERR_SEARCH_FIELD: createError('FFR_ERR_SEARCH_FIELD', (resource: string, name: string) =>
+    `fastify-form-resources: resource ${q(resource)} lists ${q(name)} in \`searchFields\`, which is not a text column; search only text columns, and filter the others with \`filterFields\`.`),
   FFR_ERR_M2M_NAME_TAKEN: createError('FFR_ERR_M2M_NAME_TAKEN', (table: string, name: string) =>
     `defineModel(${table}): the many-to-many field ${q(name)} has the name of a column; give the relation another name.`),
   FFR_ERR_M2M_THROUGH: createError('FFR_ERR_M2M_THROUGH', (where: string) =>

@@ -110,7 +110,7 @@ t.test('the typed API saves and answers as its types say', async (t) => {
   t.same(row, { id: 1, name: 'Ann', title: 'MS' })
   const [status, payload] = await resource.handleFormRequest({ data: { name: 'Ann' } })
   t.ok(status instanceof WebAPIError)
-  t.same(payload, { fields: { name: ['Author with this Name already exists.'] } })
+  t.same(payload, { fields: { name: ['Author with this Name already exists.'] }, codes: { name: ['unique'] } })
 
   const app = Fastify()
   t.teardown(() => app.close())

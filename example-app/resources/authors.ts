@@ -24,6 +24,9 @@ export class AuthorResource extends FormResource<Authors> {
   name = 'author'
   allowedMethods: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE']
   bulk = true
+  filterFields = ['title']
+  orderingFields = ['name', 'birthDate']
+  searchFields = ['name']
 
   constructor (schema: ExampleSchema) {
     super()

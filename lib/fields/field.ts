@@ -5,6 +5,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import { ValidationError, type MessageParams } from '../errors.ts'
+import { delocalize } from '../i18n/formats.ts'
 import { formatMessage, pickMessage, type ErrorMessages } from '../messages.ts'
 import type { UploadTo } from '../storage-keys.ts'
 import type { KindSpec } from './kind.ts'
@@ -51,6 +52,8 @@ export interface FieldOptions {
   uploadTo?: UploadTo
   /** file, image: delete the file a save replaces or clears, once the row is committed; default `false` (kept, as Django keeps it). */
   deleteReplaced?: boolean
+  /** Read numbers and dates as the request's language writes them too (Django's `localize`; a form's `localizedFields`). */
+  localize?: boolean
 }
 
 /**
@@ -109,7 +112,7 @@ export class Field<TValue = unknown> {
    * `undefined` when it is to be left out); throws `ValidationError`.
    */
   clean (raw: unknown): TValue | null | undefined {
-    const value = this.spec.clean(this, raw)
+    const value = this.spec.clean(this, this.options.localize === true ? delocalize(this.kind, raw) : raw)
     const validators = this.options.validators
     if (validators !== undefined && value !== undefined && value !== null) for (const validator of validators) validator(value)
     return value as TValue | null | undefined

@@ -6,8 +6,8 @@
 import Database from 'better-sqlite3'
 import type { Table } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
-import { boolean as pgBoolean, integer as pgInteger, pgTable, serial, text as pgText, varchar } from 'drizzle-orm/pg-core'
-import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { boolean as pgBoolean, date as pgDate, doublePrecision, integer as pgInteger, pgTable, serial, text as pgText, varchar } from 'drizzle-orm/pg-core'
+import { integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import Fastify, { type FastifyInstance } from 'fastify'
 import formResources, { type FormResource, type FormResourcesOptions } from 'fastify-form-resources'
 import { pgDatabase } from './pg.ts'
@@ -15,42 +15,50 @@ import { pgDatabase } from './pg.ts'
 export type Dialect = 'sqlite' | 'postgresql'
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgresql']
 
+const sqliteWriters = sqliteTable('writers', {
+  id: integer().primaryKey({ autoIncrement: true }),
+  name: text({ length: 50 }).notNull().unique(),
+  country: text({ length: 2, enum: ['FR', 'RU', 'US'] })
+})
+
 export const sqliteTables = {
-  writers: sqliteTable('writers', {
-    id: integer().primaryKey({ autoIncrement: true }),
-    name: text({ length: 50 }).notNull().unique(),
-    country: text({ length: 2, enum: ['FR', 'RU', 'US'] })
-  }),
+  writers: sqliteWriters,
   novels: sqliteTable('novels', {
     id: integer().primaryKey({ autoIncrement: true }),
     title: text({ length: 100 }).notNull(),
     pages: integer(),
     published: integer({ mode: 'boolean' }).notNull().default(false),
-    writerId: integer('writer_id').references(() => sqliteTables.writers.id),
-    owner: text().notNull().default('ann')
+    writerId: integer('writer_id').references(() => sqliteWriters.id),
+    owner: text().notNull().default('ann'),
+    rating: real(),
+    released: text()
   })
 }
 
 const SQLITE_SCHEMA = `
   CREATE TABLE writers (id integer PRIMARY KEY AUTOINCREMENT NOT NULL, name text(50) NOT NULL UNIQUE COLLATE NOCASE, country text(2));
   CREATE TABLE novels (id integer PRIMARY KEY AUTOINCREMENT NOT NULL, title text(100) NOT NULL COLLATE NOCASE, pages integer,
-    published integer NOT NULL DEFAULT 0, writer_id integer REFERENCES writers(id), owner text NOT NULL DEFAULT 'ann');
+    published integer NOT NULL DEFAULT 0, writer_id integer REFERENCES writers(id), owner text NOT NULL DEFAULT 'ann', rating real, released text);
   CREATE INDEX novels_title ON novels (title);
 `
 
+const pgWriters = pgTable('writers', {
+  id: serial().primaryKey(),
+  name: varchar({ length: 50 }).notNull().unique(),
+  country: varchar({ length: 2, enum: ['FR', 'RU', 'US'] })
+})
+
 export const pgTables = {
-  writers: pgTable('writers', {
-    id: serial().primaryKey(),
-    name: varchar({ length: 50 }).notNull().unique(),
-    country: varchar({ length: 2, enum: ['FR', 'RU', 'US'] })
-  }),
+  writers: pgWriters,
   novels: pgTable('novels', {
     id: serial().primaryKey(),
     title: varchar({ length: 100 }).notNull(),
     pages: pgInteger(),
     published: pgBoolean().notNull().default(false),
-    writerId: pgInteger('writer_id').references(() => pgTables.writers.id),
-    owner: pgText().notNull().default('ann')
+    writerId: pgInteger('writer_id').references(() => pgWriters.id),
+    owner: pgText().notNull().default('ann'),
+    rating: doublePrecision(),
+    released: pgDate({ mode: 'string' })
   })
 }
 
@@ -78,8 +86,9 @@ interface Teardown {
  */
 export async function clientsApp (t: Teardown, dialect: Dialect, make: (tables: Tables) => Array<FormResource<Table, any>>, {
   options = {},
-  before
-}: { options?: Partial<FormResourcesOptions>, before?: (app: FastifyInstance) => Promise<void> } = {}): Promise<ClientsApp> {
+  before,
+  log
+}: { options?: Partial<FormResourcesOptions>, before?: (app: FastifyInstance) => Promise<void>, log?: string[] } = {}): Promise<ClientsApp> {
   let db: unknown
   let rows: ClientsApp['rows']
   let exec: ClientsApp['exec']
@@ -89,7 +98,8 @@ export async function clientsApp (t: Teardown, dialect: Dialect, make: (tables: 
     sqlite.pragma('foreign_keys = ON')
     sqlite.exec(SQLITE_SCHEMA)
     t.teardown(() => sqlite.close())
-    db = drizzle(sqlite)
+    // a logger, when the test counts statements: every statement then goes through Drizzle
+    db = log === undefined ? drizzle(sqlite) : drizzle(sqlite, { logger: { logQuery: (query) => { log.push(query) } } })
     rows = async (table) => sqlite.prepare(`SELECT * FROM ${table} ORDER BY id`).all() as Array<Record<string, unknown>>
     exec = async (text) => { sqlite.exec(text) }
     tables = sqliteTables
