@@ -12,7 +12,7 @@ import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { handleFormSetRequest, isFormSetBody } from './formset-request.ts'
 import { uploadsOf } from './multipart.ts'
 import { documentRoute, type RouteKind } from './openapi.ts'
-import { configOf, loadRow, methodNotAllowed, permitted, withFileUrls, type RouteConfig } from './handlers.ts'
+import { answered, configOf, loadRow, methodNotAllowed, permitted, withFileUrls, type RouteConfig } from './handlers.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
 import { withRelations, type Relations } from './relations.ts'
 import { absoluteUrl, changesEnvelope, Links, pageOf, sendError, type Link } from './responses.ts'
@@ -164,7 +164,7 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
         url: `/${resource.urlName}/:id/${key}/`,
         config: config as object,
         schema: handler !== undefined ? documentRoute(`children ${method}` as RouteKind, { tags, ...schemas[method] }, { resource, child: { key, name } }) : { hide: true } as object,
-        handler: handler ?? methodNotAllowed
+        handler: handler !== undefined ? answered(handler) : methodNotAllowed
       }
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') written.push(options)

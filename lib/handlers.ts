@@ -120,6 +120,18 @@ function fileUrl (route: ResourceRoute, request: FastifyRequest, key: string): s
   return url.startsWith('/') ? absoluteUrl(request, url) : url
 }
 
+/**
+ * A handler whose later answer resolves to the reply (Fastify then waits for the response), so
+ * that an asynchronous `onSend` hook (the multipart context's, or the app's) does not let
+ * Fastify take the handler's settled promise for one that never answered and send again.
+ */
+export function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>) {
+  return function answer (request: FastifyRequest, reply: FastifyReply): void | Promise<FastifyReply> {
+    const done = handler(request, reply)
+    return done === undefined ? undefined : done.then(() => reply)
+  }
+}
+
 /** Loads the URL's row, answering 404 (before any permission check) when there is none. */
 export function loadRow (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply): MaybePromise<Row | undefined> {
   let id: unknown

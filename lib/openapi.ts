@@ -11,7 +11,7 @@ import { ErrorEnvelope } from './responses.ts'
 import { bodySchema, columnSchema } from './schemas.ts'
 
 /** A kind of route the plugin registers: a list, an item, or an inline's children, and the method. */
-export type RouteKind = 'list GET' | 'list POST' | 'list PATCH' | 'item GET' | 'item PUT' | 'item PATCH' | 'item DELETE' | 'children GET' | 'children POST' | 'children PATCH'
+export type RouteKind = 'list GET' | 'list POST' | 'list PATCH' | 'list OPTIONS' | 'item GET' | 'item PUT' | 'item PATCH' | 'item DELETE' | 'item OPTIONS' | 'children GET' | 'children POST' | 'children PATCH'
 
 /** What `documentRoute` needs besides the schema: the resource and, for child routes, the inline's key and item name. */
 export interface RouteDocContext {
@@ -24,13 +24,15 @@ const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data'] 
 
 /** The error statuses each kind of route can answer (the success ones are in its schema). */
 const ERRORS: Record<RouteKind, readonly number[]> = {
-  'list GET': [401, 403, 500, 503],
+  'list GET': [400, 401, 403, 500, 503],
   'list POST': [400, 401, 403, 405, 413, 415, 500, 503],
   'list PATCH': [400, 401, 403, 413, 415, 500, 503],
+  'list OPTIONS': [500, 503],
   'item GET': [401, 403, 404, 500, 503],
   'item PUT': [400, 401, 403, 404, 412, 413, 415, 500, 503],
   'item PATCH': [400, 401, 403, 404, 412, 413, 415, 500, 503],
   'item DELETE': [400, 401, 403, 404, 409, 412, 413, 415, 500, 503],
+  'item OPTIONS': [404, 500, 503],
   'children GET': [401, 403, 404, 500, 503],
   'children POST': [400, 401, 403, 404, 413, 415, 500, 503],
   'children PATCH': [400, 401, 403, 404, 413, 415, 500, 503]
@@ -42,9 +44,11 @@ const header = (description: string, schema: Record<string, unknown> = { type: '
 function errorResponse (status: number, kind: RouteKind): TSchema {
   const form = kind !== 'item DELETE'
   const descriptions: Record<number, string> = {
-    400: form
-      ? 'INVALID_FORM_DATA (105): `fields` holds every message by input name (`__all__` for the form\'s own, `books-1-title` for a formset\'s), `items` a formset\'s by index; or MALFORMED_BODY (200): the body could not be parsed (`err.detail` says where).'
-      : 'MALFORMED_BODY (200): the body could not be parsed.',
+    400: kind === 'list GET'
+      ? 'INVALID_ATTRIBUTE (102): a query parameter that is no filter, ordering or expansion of this list (`err.detail` names it); or INVALID_FORM_DATA (105): a filter value its field refuses, in `fields`.'
+      : form
+        ? 'INVALID_FORM_DATA (105): `fields` holds every message by input name (`__all__` for the form\'s own, `books-1-title` for a formset\'s), `items` a formset\'s by index; or MALFORMED_BODY (200): the body could not be parsed (`err.detail` says where).'
+        : 'MALFORMED_BODY (200): the body could not be parsed.',
     401: 'NOT_LOGGED_IN (103): the request has no user; `WWW-Authenticate` as the plugin\'s `authenticate` option says.',
     403: 'PERMISSION_DENIED (101): the user may not do this.',
     404: kind.startsWith('children') ? 'DOES_NOT_EXIST (100): there is no parent item with this key.' : 'DOES_NOT_EXIST (100): there is no item with this key.',
@@ -97,6 +101,8 @@ function operation (kind: RouteKind, { resource, child }: RouteDocContext): { su
     case 'item PUT': return { operationId: `update${Name}`, summary: `Update ${withArticle(one)}`, description: 'Updates the item through the form: fields left out of the body keep their values. `If-Match` with the item\'s ETag makes the write fail with 412 when the item changed meanwhile.' }
     case 'item PATCH': return { operationId: `patch${Name}`, summary: `Update ${withArticle(one)} (as PUT)`, description: 'The same as PUT: fields left out of the body keep their values.' }
     case 'item DELETE': return { operationId: `delete${Name}`, summary: `Delete ${withArticle(one)}`, description: '204 with an empty body; `If-Match` makes it fail with 412 when the item changed meanwhile. A request that asks for HTML gets 303 See Other to the list.' }
+    case 'list OPTIONS': return { operationId: `describe${Names}`, summary: `The form of ${many}: fields, limits, messages and the actions allowed`, description: 'The form\'s metadata, as DRF\'s `SimpleMetadata` shapes it: `actions` lists only what this request may do (`POST` with every field\'s type, label, limits, choices and messages). Also at `GET <list>?metadata=1`, for apps whose CORS answers `OPTIONS` itself.' }
+    case 'item OPTIONS': return { operationId: `describe${Name}`, summary: `The form of ${withArticle(one)}: fields, limits, messages and the actions allowed`, description: 'The form\'s metadata for this item: `actions` lists `PUT` only when this request may change it; 404 when there is no item with this key.' }
     case 'children GET': return { operationId: `list${Name}${Children}`, summary: `List ${withArticle(one)}'s ${children}`, description: `The ${children} of one ${one}, a page at a time; 404 when the ${one} does not exist.` }
     case 'children POST': return { operationId: `create${Name}${Children}`, summary: `Add ${children} to ${withArticle(one)}`, description: `An object creates one (its errors by plain field name); an array or Django's management form (\`${child!.key}-TOTAL_FORMS\`, ...) creates several in one transaction. The key to the ${one} comes from the URL.` }
     case 'children PATCH': return { operationId: `change${Name}${Children}`, summary: `Create, update and delete ${withArticle(one)}'s ${children}`, description: `An array of ${children}: with a key updates, without creates, \`"DELETE": true\` deletes; one transaction, all or nothing.` }
@@ -112,6 +118,7 @@ function successDescription (kind: RouteKind, status: string): string {
   if (kind.endsWith('POST')) return 'Created: the item (with `Location`), or the items of a batch in request order.'
   if (kind.endsWith('PATCH') && !kind.startsWith('item')) return 'Saved: the items in request order (`null` for one deleted) and the deleted keys.'
   if (kind === 'item GET') return 'The item, with its `ETag`.'
+  if (kind.endsWith('OPTIONS')) return 'The form\'s metadata: `name`, `description`, `renders`, `parses`, `actions`; `Allow` lists the methods.'
   return 'Saved: the item as stored, with its new `ETag`.'
 }
 
@@ -250,7 +257,20 @@ export function documentRoute (kind: RouteKind, schema: Record<string, any>, con
   if (kind === 'list POST' && response[303] === undefined) response[303] = Type.Null({ description: successDescription(kind, '303') })
   if (kind === 'item GET') response[304] = Type.Null({ description: successDescription(kind, '304'), headers: SUCCESS_HEADERS['item GET 304'] })
   for (const status of ERRORS[kind]) response[status] = errorResponse(status, kind)
+  const writes = kind.endsWith('POST') || kind.endsWith('PUT') || kind.endsWith('PATCH')
+  if (writes) {
+    // a dry run (lib/dry-run.ts) answers 200 with the row it would write, for every write
+    const dry = 'With `?dry-run=1`: 200 `{stat: "ok", dry_run: true, ...}` with what would be written, nothing written.'
+    if (response[200] === undefined) response[200] = Type.Object({ stat: Type.Literal('ok'), dry_run: Type.Literal(true) }, { additionalProperties: true, description: 'Dry run (`?dry-run=1`): every stage but the write ran; the row or rows it would write, nothing written.' })
+    else response[200] = { ...(response[200] as object), description: `${(response[200] as { description: string }).description} ${dry}` }
+  }
   const documented: Record<string, any> = { ...schema, ...operation(kind, context), response }
+  if (writes && schema.querystring === undefined) {
+    documented.querystring = Type.Object({
+      'dry-run': Type.Optional(Type.String({ description: '`1`: run every stage but the write (permission, 404, `If-Match`, cleaning, uniqueness) and answer 200 with what would be written. Advice, not a reservation.' })),
+      'only-fields': Type.Optional(Type.String({ description: 'With `dry-run`: the comma-separated fields whose errors count (as-you-type checks).' }))
+    })
+  }
   if (schema.body !== undefined) documented.body = { content: bodyContent(kind, schema.body, context) }
   if (schema.querystring?.properties !== undefined) {
     const properties: Record<string, unknown> = {}

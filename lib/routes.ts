@@ -2,7 +2,7 @@
  * A resource's routes: what is worked out once when they are registered (its plans, links,
  * paths, schemas), kept in each route's `config`, where the handlers of lib/handlers.ts find it.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify'
+import type { FastifyInstance, FastifyRequest, RouteOptions, RouteShorthandOptions } from 'fastify'
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { Table } from 'drizzle-orm'
 import type { WebAPIError } from './errors.ts'
@@ -12,7 +12,7 @@ import { fieldOf, type Field } from './fields/index.ts'
 import type { ModelFormClass } from './form.ts'
 import { planFor, registerPlans, runFormRequest, type FormRequestPlan, type FormResult, type HandleFormRequestArgs } from './form-request.ts'
 import { expansionsOf, type Expansion } from './expand.ts'
-import { createItem, deleteItem, methodNotAllowed, readItem, serializeAll, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
+import { answered, createItem, deleteItem, methodNotAllowed, readItem, serializeAll, tunnelItem, updateItem, type RouteConfig } from './handlers.ts'
 import { listSpecOf, scopeOf, type ListSpec } from './list-query.ts'
 import { listItems } from './list-route.ts'
 import { itemMetadata, listMetadata } from './metadata.ts'
@@ -224,7 +224,8 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
     // the form's metadata (lib/metadata.ts); also at `GET <list>?metadata=1`, for apps whose CORS answers OPTIONS itself
-    app.route({ method: 'OPTIONS', url, config: config as object, schema: { tags, summary: 'The form metadata: fields, limits, messages, and the actions this request may do' } as object, handler: answered(kind === 'list' ? listMetadata : itemMetadata) })
+    const described = documentRoute(`${kind} OPTIONS`, { tags, ...(kind === 'item' ? { params } : {}), response: { 200: Type.Object({}, { additionalProperties: true }) } }, { resource })
+    app.route({ method: 'OPTIONS', url, config: config as object, schema: described, handler: answered(kind === 'list' ? listMetadata : itemMetadata) })
   }
   if (route.relations !== undefined && route.relations.children.length > 0) writes.push(...registerChildRoutes(app, route, errorResponses))
   return writes
@@ -249,18 +250,6 @@ function listQuerySchema (route: ResourceRoute, onlyQuery: Record<string, TSchem
   if (list.ordering.size > 0) query.ordering = Type.Optional(Type.String({ description: `Comma-separated, \`-\` first for descending: ${[...list.ordering].join(', ')}` }))
   if (list.search.length > 0) query.q = Type.Optional(Type.String({ description: `Case-insensitive text any of ${list.search.join(', ')} contains` }))
   return Type.Object(query)
-}
-
-/**
- * A handler whose later answer resolves to the reply (Fastify then waits for the response), so
- * that an asynchronous `onSend` hook (the multipart context's, or the app's) does not let
- * Fastify take the handler's settled promise for one that never answered and send again.
- */
-function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>) {
-  return function answer (request: FastifyRequest, reply: FastifyReply): void | Promise<FastifyReply> {
-    const done = handler(request, reply)
-    return done === undefined ? undefined : done.then(() => reply)
-  }
 }
 
 /** Registers the multipart twin of each write route in the multipart context (lib/multipart.ts): the same handler and data, chosen for `multipart/form-data` bodies, hidden from the API's documentation. */
