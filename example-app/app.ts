@@ -52,9 +52,9 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
     throw error
   }
   // registered after the plugin on purpose: it still documents every route of the plugin
-  await app.register(swagger, { openapi: { info: { title: 'fastify-form-resources example', version: '0.1.0', description: `Authors, books, tags and sticky notes. Reads are open; writes need \`Authorization: Bearer ${token}\`.` }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } } })
+  await app.register(swagger, { openapi: { info: { title: 'fastify-form-resources example', version: '0.1.0', description: `Authors, books, tags and sticky notes. Reads are open; writes need \`Authorization: Bearer ${token}\`.` }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{}, { bearer: [] }] } })
   await app.register(swaggerUi, { routePrefix: '/docs' })
-  const index = { summary: 'The resources and their list URLs', operationId: 'listResources', response: { 200: { description: 'The list URL of each resource.', type: 'object', properties: { resources: { type: 'array', items: { type: 'string' } } } } } }
+  const index = { tags: ['index'], summary: 'The resources and their list URLs', operationId: 'listResources', response: { 200: { description: 'The list URL of each resource.', type: 'object', properties: { resources: { type: 'array', items: { type: 'string' } } } } } }
   app.get('/api/', { schema: index }, async () => ({ resources: [...app.formResources.resources.keys()].map((name) => app.formResources.listUrl(name)) }))
   await registerPages(app, { token })
   return app

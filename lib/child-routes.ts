@@ -145,7 +145,7 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
     const relations: Relations = { primaryKey: meta.info.primaryKey, manyToMany: Object.entries(meta.model.manyToMany), children: [] }
     const name = meta.model.verboseName.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())
     const child: ChildRoute = { key, FormSetClass, relations, name, fileColumns: route.relations!.children.find(([each]) => each === key)![1].fileColumns }
-    const item = itemSchema(meta.info.table, { relations })
+    const item = itemSchema(meta.info.table, { relations, fields: meta.FormClass.baseFields })
     const body = bodySchema(meta.FormClass.baseFields, false)
     const writes = route.canUpdate
     const config: ChildConfig = { ffr: route, allow: writes ? 'GET, POST, PATCH' : 'GET', child }

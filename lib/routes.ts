@@ -181,7 +181,7 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
 export function registerResourceRoutes (app: FastifyInstance, resource: FormResource<Table, any>, settings: RouteSettings): RouteOptions[] {
   const route = routeData(app, resource, settings)
   const { name, listKey } = resource
-  const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject, expandable: new Set([...route.expansions.values()].map((e) => e.key)), ...(route.relations !== undefined ? { relations: route.relations } : {}) })
+  const item = itemSchema(resource.table, { extraKeys: resource.serializeObject !== FormResource.prototype.serializeObject, fields: resource.formClass.baseFields, expandable: new Set([...route.expansions.values()].map((e) => e.key)), ...(route.relations !== undefined ? { relations: route.relations } : {}) })
   const tags = [listKey]
   const params = Type.Object({ id: Type.String() })
   const onlyQuery = { 'only-fields': Type.Optional(Type.String()), 'only-links': Type.Optional(Type.String()) }

@@ -46,6 +46,19 @@ function jsonSafe (schema: any): any {
   }
 }
 
+const DATE_FORMATS: Readonly<Record<string, string>> = { date: 'date', datetime: 'date-time', time: 'time' }
+
+/**
+ * A text column a date field writes (SQLite has no date type) serializes as that field's
+ * format, so that OpenAPI says `format: date`; the serializer passes strings through as they are.
+ */
+function withFormat (schema: any, field: Field | undefined): any {
+  const format = field === undefined ? undefined : DATE_FORMATS[field.kind]
+  if (format === undefined || schema.format !== undefined) return schema
+  const type = Array.isArray(schema.type) ? schema.type : [schema.type]
+  return type.includes('string') ? { ...schema, format } : schema
+}
+
 /** The schema of one column's values in an item. */
 export function columnSchema (table: Table, key: string): TSchema {
   return Type.Unsafe(jsonSafe((createSelectSchema(table) as any).properties[key]))
@@ -54,14 +67,15 @@ export function columnSchema (table: Table, key: string): TSchema {
 /**
  * The serialized item: every column (none required, for `only-fields`) and `links`; with
  * `relations`, each many-to-many set as a list of keys and each inline key as a list of child
- * items (each with its own sets).
+ * items (each with its own sets). `fields` (the form's) give text columns that date fields write
+ * their format.
  */
-export function itemSchema (table: Table, { extraKeys = false, relations, expandable }: { extraKeys?: boolean, relations?: Relations, expandable?: ReadonlySet<string> } = {}): TSchema {
+export function itemSchema (table: Table, { extraKeys = false, relations, expandable, fields }: { extraKeys?: boolean, relations?: Relations, expandable?: ReadonlySet<string>, fields?: Readonly<Record<string, Field>> } = {}): TSchema {
   const select = createSelectSchema(table) as any
   const properties: Record<string, TSchema> = {}
   for (const [key, column] of Object.entries<any>(select.properties)) {
     // a foreign key `?expand=` may replace by the referenced item
-    properties[key] = Type.Optional(expandable?.has(key) === true ? Type.Unsafe({ description: 'The key, or the referenced item when named in `expand`' }) : Type.Unsafe(jsonSafe(column)))
+    properties[key] = Type.Optional(expandable?.has(key) === true ? Type.Unsafe({ description: 'The key, or the referenced item when named in `expand`' }) : Type.Unsafe(withFormat(jsonSafe(column), fields?.[key])))
   }
   for (const [name, relation] of relations?.manyToMany ?? []) properties[name] = Type.Optional(Type.Array(columnSchema(relation.targetTable, relation.targetColumn)))
   for (const [name, child] of relations?.children ?? []) {

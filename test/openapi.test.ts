@@ -70,6 +70,8 @@ t.test('request bodies in JSON, form-encoded and multipart; nullable dates as nu
   const birthDate = content['application/json'].schema.properties.birthDate
   t.same(birthDate, { title: 'Birth date', format: 'date', type: 'string', nullable: true }, 'a nullable string with format, not an object')
   t.same(content['application/json'].schema.properties.title.enum, ['MR', 'MRS', 'MS', null])
+  const item = doc.paths['/api/authors/{id}/'].get.responses['200'].content['application/json'].schema.properties.author
+  t.same(item.properties.birthDate, { type: 'string', nullable: true, format: 'date' }, 'in the answer too (a text column on SQLite, a date field)')
   t.same(content['application/x-www-form-urlencoded'].schema.required, ['name'])
 })
 
