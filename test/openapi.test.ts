@@ -37,15 +37,17 @@ t.test('swagger registered after the plugin documents the same routes as before 
   const before = await documented(t, 'before')
   t.same(Object.keys(after.paths).sort(), ['/api/authors/', '/api/authors/{id}/', '/api/books/', '/api/books/{id}/'])
   t.same(after, before, 'the same document either way')
-  t.same(Object.keys(after.paths['/api/authors/{id}/']).sort(), ['delete', 'get', 'patch', 'put'], 'no hidden tunnel or multipart twin')
+  t.same(Object.keys(after.paths['/api/authors/{id}/']).sort(), ['delete', 'get', 'options', 'patch', 'put'], 'no hidden tunnel or multipart twin; the form metadata at OPTIONS')
   await validate(t, after)
 })
 
 t.test('each route documents only the statuses it can answer, each described', async (t) => {
   const doc = await documented(t, 'after')
   const statuses = (path: string, method: string): string[] => Object.keys(doc.paths[path][method].responses)
-  t.same(statuses('/api/authors/', 'get'), ['200', '401', '403', '500', '503'])
-  t.same(statuses('/api/authors/', 'post'), ['201', '303', '400', '401', '403', '405', '413', '415', '500', '503'])
+  t.same(statuses('/api/authors/', 'get'), ['200', '400', '401', '403', '500', '503'])
+  t.same(statuses('/api/authors/', 'post'), ['200', '201', '303', '400', '401', '403', '405', '413', '415', '500', '503'])
+  t.same(statuses('/api/authors/', 'options'), ['200', '500', '503'])
+  t.same(statuses('/api/authors/{id}/', 'options'), ['200', '404', '500', '503'])
   t.same(statuses('/api/authors/{id}/', 'get'), ['200', '304', '401', '403', '404', '500', '503'])
   t.same(statuses('/api/authors/{id}/', 'put'), ['200', '303', '400', '401', '403', '404', '412', '413', '415', '500', '503'])
   t.same(statuses('/api/authors/{id}/', 'delete'), ['204', '303', '400', '401', '403', '404', '409', '412', '413', '415', '500', '503'])
@@ -58,6 +60,9 @@ t.test('each route documents only the statuses it can answer, each described', a
     }
   }
   const put = doc.paths['/api/authors/{id}/'].put
+  t.match(put.responses['200'].description, /dry-run=1/, 'the dry run\'s 200 is said')
+  t.same(put.parameters.filter((p: any) => p.in === 'query').map((p: any) => p.name).sort(), ['dry-run', 'only-fields'])
+  t.match(doc.paths['/api/authors/'].get.responses['400'].description, /^INVALID_ATTRIBUTE \(102\)/)
   t.match(put.responses['412'].description, /^PRECONDITION_FAILED \(203\)/)
   t.same(put.responses['412'].headers.ETag.schema, { type: 'string' })
   t.match(put.responses['503'].headers['Retry-After'], { schema: { type: 'integer' } })
@@ -85,7 +90,7 @@ t.test('the example app: files as binary in multipart only, bulk, child and form
   t.ok(doc.paths['/api/authors/{id}/books/'].get, 'child routes are documented')
   t.equal(doc.paths['/api/authors/{id}/books/'].post.summary, 'Add books to an author')
   t.equal(doc.paths['/api/authors/'].patch.summary, 'Create, update and delete several authors')
-  t.same(Object.keys(doc.paths['/api/authors/'].post.responses), ['201', '303', '400', '401', '403', '405', '413', '415', '500', '503'], 'a bulk list\'s POST: a single create may still answer 303')
+  t.same(Object.keys(doc.paths['/api/authors/'].post.responses), ['200', '201', '303', '400', '401', '403', '405', '413', '415', '500', '503'], 'a bulk list\'s POST: a single create may still answer 303; a dry run 200')
   t.same(Object.keys(doc.paths['/api/authors/'].patch.responses), ['200', '400', '401', '403', '413', '415', '500', '503'])
   t.same(Object.keys(doc.paths['/api/authors/{id}/books/'].get.responses), ['200', '401', '403', '404', '500', '503'])
   const content = doc.paths['/api/authors/{id}/'].put.requestBody.content
