@@ -11,7 +11,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { batches, median, seedAuthors } from './inject.ts'
 const A = process.env.AB_A
 if (A === undefined) throw new Error('AB_A: the other checkout\'s folder')
 const B = process.env.AB_B ?? new URL('..', import.meta.url).pathname
@@ -23,40 +23,16 @@ const token = 't'
 const a = (await import(`${A}/example-app/app.ts`)).buildApp
 const b = (await import(`${B}/example-app/app.ts`)).buildApp
 const apps = { a: await a({ dbFile: join(dir, 'a.db'), token }), b: await b({ dbFile: join(dir, 'b.db'), token }) }
-for (const file of ['a.db', 'b.db']) {
-  const seed = new Database(join(dir, file))
-  const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
-  seed.transaction(() => { for (let i = 1; i <= 1000; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01') })()
-  seed.close()
-}
-const cpu = (): number => { const { user, system } = process.cpuUsage(); return user + system }
-let n = 0
-const TITLES = ['MR', 'MRS', 'MS']
-async function batch (kind: 'a' | 'b'): Promise<number> {
-  const app = apps[kind]
-  const start = cpu()
-  const pending = []
-  for (let i = 0; i < BATCH; i++) {
-    n++
-    const body = JSON.stringify({ name: `n${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
-    const req = phase === 'create' ? { method: 'POST' as const, url: '/api/authors/', payload: body } : phase === 'read' ? { method: 'GET' as const, url: `/api/authors/${(n % 1000) + 1}/` } : { method: 'PUT' as const, url: `/api/authors/${(n % 1000) + 1}/`, payload: body }
-    pending.push(app.inject({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }))
-    if (pending.length === 10) {
-      const res = await Promise.all(pending)
-      for (const r of res) if (r.statusCode >= 300) throw new Error(`${kind} ${r.statusCode} ${r.body}`)
-      pending.length = 0
-    }
-  }
-  await Promise.all(pending)
-  return (cpu() - start) / BATCH
-}
+seedAuthors(join(dir, 'a.db'))
+seedAuthors(join(dir, 'b.db'))
+const run = batches(phase, token, { size: BATCH })
+const batch = async (kind: 'a' | 'b'): Promise<number> => await run(apps[kind])
 const results: Record<string, number[]> = { a: [], b: [] }
 for (let r = 0; r < 3; r++) { await batch('a'); await batch('b') }
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? ['a', 'b'] as const : ['b', 'a'] as const
   for (const kind of order) results[kind].push(await batch(kind))
 }
-const median = (xs: number[]): number => { const s = [...xs].sort((x, y) => x - y); return s[Math.floor(s.length / 2)] }
 console.log(`${phase}: A ${median(results.a).toFixed(1)} µs, B ${median(results.b).toFixed(1)} µs, paired B/A ${median(results.a.map((x, i) => results.b[i] / x)).toFixed(3)}`)
 await apps.a.close()
 await apps.b.close()

@@ -14,9 +14,9 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
 import { buildApp } from '../example-app/app.ts'
 import { buildBaseline } from './baseline-server.ts'
+import { batches, median, seedAuthors } from './inject.ts'
 
 const phase = process.env.BENCH_PHASE ?? 'create'
 const BATCH = Number(process.env.BENCH_BATCH ?? 300)
@@ -28,43 +28,16 @@ const apps = {
   plugin: await buildApp({ dbFile: join(dir, 'p.db'), token }),
   baseline: await buildBaseline({ dbFile: join(dir, 'b.db'), token })
 }
-for (const file of ['p.db', 'b.db']) {
-  const seed = new Database(join(dir, file))
-  const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
-  seed.transaction(() => { for (let i = 1; i <= 1000; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01') })()
-  seed.close()
-}
-// the whole process's CPU time: the thread's schedstat moves in 4 ms ticks, too coarse for a batch
-const cpu = (): number => { const { user, system } = process.cpuUsage(); return user + system }
-let n = 0
-const TITLES = ['MR', 'MRS', 'MS']
-async function batch (kind: 'plugin' | 'baseline'): Promise<number> {
-  const app = apps[kind]
-  const start = process.env.BENCH_CLOCK === 'wall' ? Number(process.hrtime.bigint()) / 1000 : cpu()
-  const pending = []
-  for (let i = 0; i < BATCH; i++) {
-    n++
-    const body = JSON.stringify({ name: `n${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
-    const req = phase === 'create'
-      ? { method: 'POST' as const, url: '/api/authors/', payload: body }
-      : { method: 'PUT' as const, url: `/api/authors/${(n % 1000) + 1}/`, payload: body }
-    pending.push(app.inject({ ...req, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }))
-    if (pending.length === 10) {
-      const res = await Promise.all(pending)
-      for (const r of res) if (r.statusCode >= 300) throw new Error(`${kind} ${r.statusCode} ${r.body}`)
-      pending.length = 0
-    }
-  }
-  await Promise.all(pending)
-  return ((process.env.BENCH_CLOCK === 'wall' ? Number(process.hrtime.bigint()) / 1000 : cpu()) - start) / BATCH
-}
+seedAuthors(join(dir, 'p.db'))
+seedAuthors(join(dir, 'b.db'))
+const run = batches(phase, token, { size: BATCH, clock: process.env.BENCH_CLOCK })
+const batch = async (kind: 'plugin' | 'baseline'): Promise<number> => await run(apps[kind])
 const results: Record<string, number[]> = { plugin: [], baseline: [] }
 for (let r = 0; r < 3; r++) { await batch('plugin'); await batch('baseline') }
 for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? ['plugin', 'baseline'] as const : ['baseline', 'plugin'] as const
   for (const kind of order) if (only === undefined || only === kind) results[kind].push(await batch(kind))
 }
-const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
 const p = median(results.plugin)
 const b = median(results.baseline)
 const paired = median(results.plugin.map((x, i) => results.baseline[i] / x))
