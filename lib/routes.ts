@@ -221,8 +221,8 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
-    // the form's metadata (lib/metadata.ts); also at `GET <list>?metadata=1`, for apps whose CORS answers OPTIONS itself
-    app.route({ method: 'OPTIONS', url, config: config as object, schema: { tags, summary: 'The form metadata: fields, limits, messages, and the actions this request may do' } as object, handler: answered(kind === 'list' ? listMetadata : itemMetadata) })
+    // the form's metadata (lib/metadata.ts); also at `GET <list>?metadata=1`, for apps whose CORS answers OPTIONS itself; left out of the OpenAPI document (lib/openapi documents the shape)
+    app.route({ method: 'OPTIONS', url, config: config as object, schema: { tags, summary: 'The form metadata: fields, limits, messages, and the actions this request may do', hide: true } as object, handler: answered(kind === 'list' ? listMetadata : itemMetadata) })
   }
   if (route.relations !== undefined && route.relations.children.length > 0) registerChildRoutes(app, route, errorResponses)
   return writes
