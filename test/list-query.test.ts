@@ -86,7 +86,8 @@ for (const dialect of DIALECTS) {
 
   t.test(`${dialect}: getQueryset scopes the list, its count and every read, update and delete by key`, async (t) => {
     const { app, rows } = await clientsApp(t, dialect, (tables) => [writers(tables), novels(tables, {
-      getQueryset: ({ request }: { request: FastifyRequest }) => eq(tables.novels.owner, user(request) ?? '')
+      getQueryset: ({ request }: { request: FastifyRequest }) => eq(tables.novels.owner, user(request) ?? ''),
+      bulk: true
     } as never)])
     await seed(app)
     await app.inject({ method: 'PATCH', url: '/api/novels/3/', headers: { 'x-user': 'ann' }, payload: { title: 'Dead Souls II' } })
@@ -99,6 +100,10 @@ for (const dialect of DIALECTS) {
       res = await app.inject({ method, url: '/api/novels/1/', headers: bob, ...(payload !== undefined ? { payload } : {}) })
       t.strictSame([res.statusCode, res.json().err.code], [404, 100], `${method} outside the scope is a 404`)
     }
+    res = await app.inject({ method: 'PATCH', url: '/api/novels/', headers: bob, payload: [{ id: 1, title: 'Mine' }, { title: 'New' }] })
+    t.strictSame([res.statusCode, res.json().err.code], [404, 100], 'a bulk change naming a row outside the scope is a 404')
+    res = await app.inject({ method: 'PATCH', url: '/api/novels/', headers: { 'x-user': 'ann' }, payload: [{ id: 1, title: 'Chéri' }] })
+    t.equal(res.statusCode, 200, 'rows inside it change')
     t.equal((await rows('novels')).length, 6)
     t.equal((await rows('novels'))[0].title, 'Chéri', 'nothing written')
   })
