@@ -134,6 +134,24 @@ for (const dialect of DIALECTS) {
   })
 }
 
+t.test('an expansion never serves a row the referenced resource refuses, by scope or by permission', async (t) => {
+  for (const refuse of ['getQueryset', 'hasAccessPermissions'] as const) {
+    const { app } = await clientsApp(t, 'sqlite', (tables) => [defineResource({
+      name: 'writer',
+      table: tables.writers,
+      formClass: modelForm(tables.writers, { fields: ['name', 'country'] }),
+      hasModifyPermissions: () => true,
+      ...(refuse === 'getQueryset'
+        ? { getQueryset: () => eq(tables.writers.name, 'Gogol') }
+        : { hasAccessPermissions: (_request: FastifyRequest, row: { name: string }) => row.name === 'Gogol' })
+    } as never), novels(tables)])
+    await seed(app)
+    const res = await app.inject({ url: '/api/novels/?expand=writer&ordering=title&only-fields=title,writerId' })
+    t.strictSame(res.json().novels.map((n: { writerId: unknown }) => typeof n.writerId === 'object' && n.writerId !== null ? (n.writerId as { name: string }).name : n.writerId),
+      [1, null, 'Gogol', 1, 'Gogol', 'Gogol'], `${refuse}: a refused writer stays its key`)
+  }
+})
+
 t.test('sqlite: one query per expanded key on a list page, and no lower() in a search', async (t) => {
   const log: string[] = []
   const { app } = await clientsApp(t, 'sqlite' as Dialect, (tables) => [writers(tables), novels(tables)], { log })
