@@ -6,18 +6,20 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify'
-import { NON_FIELD_ERRORS } from './errors.ts'
+import { and, inArray } from 'drizzle-orm'
+import { DOES_NOT_EXIST, NON_FIELD_ERRORS } from './errors.ts'
 import { planFormRequest } from './form-request.ts'
 import { modelFormSet, type ModelFormSetClass } from './formset.ts'
 import { handleFormSetRequest, isFormSetBody } from './formset-request.ts'
 import type { FormSetItem } from './formset-items.ts'
 import { configOf, createItem, serializeRows } from './handlers.ts'
+import { scopeOf } from './list-query.ts'
 import { then, type MaybePromise } from './maybe.ts'
 import type { FormResource } from './resource.ts'
-import { changesEnvelope, ErrorEnvelope, itemsEnvelope } from './responses.ts'
+import { changesEnvelope, ErrorEnvelope, itemsEnvelope, sendError } from './responses.ts'
 import type { ResourceRoute } from './routes.ts'
 import { bodySchema, columnSchema } from './schemas.ts'
-import type { Row } from './db/index.ts'
+import type { ListQuery, Row } from './db/index.ts'
 
 /** A resource's bulk formset and how its items are bound, worked out at registration. */
 export interface BulkRoute {
@@ -71,9 +73,41 @@ export function createItems (request: FastifyRequest, reply: FastifyReply): void
   }))
 }
 
-/** `PATCH <list>`: an array of items: with a key updates that row (fields absent keep their values), without creates, with `"DELETE": true` deletes; 200 `{stat, <list key>: [item | null], deleted: [keys]}`. */
+/**
+ * Whether every key a bulk change names is within the request's `getQueryset` (one query for them
+ * all); a resource without one, or a body naming no key, is not asked. A key outside is a 404.
+ */
+function withinScope (route: ResourceRoute, request: FastifyRequest): MaybePromise<boolean> {
+  const body = request.body
+  if (!route.list.scoped || !Array.isArray(body)) return true
+  const keys = new Set<unknown>()
+  for (const item of body) {
+    const raw = (item as Record<string, unknown> | null)?.[route.info.primaryKey]
+    if (raw === undefined || raw === null || raw === '') continue
+    try {
+      keys.add(route.idField.clean(raw))
+    } catch {
+      // a key that does not convert is the formset's to refuse
+    }
+  }
+  if (keys.size === 0) return true
+  return then(scopeOf(route.list, route.resource, request), (scope) => {
+    if (scope === undefined) return true
+    const query: ListQuery = { filters: [], ordering: [], scope: and(scope, inArray(route.info.columns[route.info.primaryKey], [...keys]))! }
+    return then(route.adapter.page(route.table, query, 0, keys.size), (rows) => rows.length === keys.size)
+  })
+}
+
+/** `PATCH <list>`: an array of items: with a key updates that row (fields absent keep their values), without creates, with `"DELETE": true` deletes; 200 `{stat, <list key>: [item | null], deleted: [keys]}`; a key outside `getQueryset` is a 404. */
 export function changeItems (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const route = configOf(request).ffr
+  return then(withinScope(route, request), (inside): MaybePromise<void> => {
+    if (inside) return change(request, reply, route)
+    sendError(reply, DOES_NOT_EXIST)
+  }) as void | Promise<void>
+}
+
+function change (request: FastifyRequest, reply: FastifyReply, route: ResourceRoute): void | Promise<void> {
   return bulk(request, reply, route, false, (rows, deleted) => {
     const written = rows.filter((row): row is Row => row !== null)
     return then(serializeRows(route, request, written, true), (items) => {

@@ -4,12 +4,13 @@
  * items of a page, never one per row.
  */
 import type { FastifyRequest } from 'fastify'
-import type { Table } from 'drizzle-orm'
+import { and, inArray, type Table } from 'drizzle-orm'
 import { INVALID_ATTRIBUTE, type WebAPIError } from './errors.ts'
+import { scopeOf } from './list-query.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
 import { FormResource } from './resource.ts'
 import type { ResourceRoute } from './routes.ts'
-import type { Row, TableInfo } from './db/index.ts'
+import type { ListQuery, Row, TableInfo } from './db/index.ts'
 
 /** A foreign key a request may expand: its column key, the table it refers to and the column there. */
 export interface Expansion {
@@ -53,11 +54,21 @@ export function expansionsAsked (route: ResourceRoute, query: Readonly<Record<st
 /**
  * Puts the referenced items in the place of their keys in `items` (aligned with `rows`): per
  * expansion, one query for every key of the page, each referenced row serialized by its own
- * resource (untrimmed by the request's `only-fields`). A row its resource's
- * `hasAccessPermissions` refuses is left as its key.
+ * resource (untrimmed by the request's `only-fields`). A row outside that resource's
+ * `getQueryset`, or one its `hasAccessPermissions` refuses, is left as its key.
  */
 export function expandItems (request: FastifyRequest, route: ResourceRoute, asked: readonly Expansion[], rows: readonly Row[], items: Array<Record<string, unknown>>): MaybePromise<void> {
   return then(allOf(asked.map((expansion) => expandOne(request, route, expansion, rows, items))), () => undefined)
+}
+
+/** The referenced rows, in one query: within the target resource's `getQueryset` when it has one (a row outside stays a key). */
+function referenced (request: FastifyRequest, target: ResourceRoute, column: string, tuples: unknown[][]): MaybePromise<Row[]> {
+  if (!target.list.scoped) return target.adapter.findIn(target.table, [column], tuples)
+  return then(scopeOf(target.list, target.resource, request), (scope) => {
+    if (scope === undefined) return target.adapter.findIn(target.table, [column], tuples)
+    const query: ListQuery = { filters: [], ordering: [], scope: and(scope, inArray(target.info.columns[column], tuples.map((t) => t[0])))! }
+    return target.adapter.page(target.table, query, 0, tuples.length)
+  })
 }
 
 function expandOne (request: FastifyRequest, route: ResourceRoute, { key, table, column }: Expansion, rows: readonly Row[], items: Array<Record<string, unknown>>): MaybePromise<void> {
@@ -71,7 +82,7 @@ function expandOne (request: FastifyRequest, route: ResourceRoute, { key, table,
     tuples.push([value])
   }
   if (tuples.length === 0) return
-  return then(target.adapter.findIn(table, [column], tuples), (found) => then(target.serializeAll(request, found), (serialized) => {
+  return then(referenced(request, target, column, tuples), (found) => then(target.serializeAll(request, found), (serialized) => {
     const checks = target.resource.hasAccessPermissions === FormResource.prototype.hasAccessPermissions
       ? undefined
       : allOf(found.map((row) => target.resource.hasAccessPermissions(request, row as never)))

@@ -16,6 +16,7 @@ import { boundData } from './form-stages.ts'
 import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
+import { answerDryRun, cleanDryRun } from './dry-run-stages.ts'
 import type { ModelFormSet } from './formset.ts'
 import { cleanWithInlines, makeInlines, saveWithInlines } from './inline-stages.ts'
 import type { Row } from './db/index.ts'
@@ -122,45 +123,6 @@ function callCreateForm (state: FormRequest): MaybePromise<void> {
 /** Clean: the form's own stages (fields, clean hooks, `cleanForm`, model checks); an invalid form answers 400. */
 export function clean (state: FormRequest): MaybePromise<void> {
   return then(state.form!.validate(), (valid) => { if (!valid) refuse(state) })
-}
-
-/** Clean for a dry run: as `clean`, but only the errors of `onlyFields` (when given) count; a form with none of those answers as valid. */
-export function cleanDryRun (state: FormRequest): MaybePromise<void> {
-  const form = state.form!
-  return then(form.validate(), (valid) => {
-    if (valid) return
-    const only = state.args.onlyFields
-    if (only !== undefined) {
-      const errors: ErrorDict = {}
-      const codes: ErrorDict = {}
-      for (const name of Object.keys(form.errors)) {
-        if (!only.has(name)) continue
-        errors[name] = form.errors[name]
-        codes[name] = form.errorCodes[name] ?? []
-      }
-      if (Object.keys(errors).length === 0) return
-      form.errors = errors
-      form.errorCodes = codes
-    }
-    refuse(state)
-  })
-}
-
-/** The last stage of a dry run, in the place of the write: the row the write would make (`save({ commit: false })`), nothing written, no file stored. */
-export function answerDryRun (state: FormRequest): MaybePromise<void> {
-  const form = state.form!
-  // with `onlyFields`, the other fields may have failed: the row is the instance with the values that cleaned
-  const row = hasAnyError(form.errorsNow) ? { ...state.args.instance, ...form.cleanedData } : saveForm(form, { commit: false })
-  return then(row, (unsaved) => {
-    state.result = [200, { dry_run: true, [state.resource.name]: unsaved } as never]
-    state.done = true
-  })
-}
-
-function hasAnyError (errors: Readonly<ErrorDict>): boolean {
-  // eslint-disable-next-line no-unreachable-loop -- the first key is enough
-  for (const _ in errors) return true
-  return false
 }
 
 /** The save options of a request: its `saveKwargs`, with the resource's version column. */

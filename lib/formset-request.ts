@@ -17,7 +17,7 @@ import { sendPermissionError } from './handlers.ts'
 import { allOf, attempt, runStages, then, type MaybePromise } from './maybe.ts'
 import { isDryRun, sendDryRun } from './dry-run.ts'
 import type { FormResource } from './resource.ts'
-import { sendError } from './responses.ts'
+import { onlyList, sendError } from './responses.ts'
 import type { FileStorage } from './storage.ts'
 import type { Row } from './db/index.ts'
 
@@ -69,6 +69,12 @@ function bindWith ({ resource, plan }: NonNullable<FormSetRequestSpec['binding']
   }
 }
 
+function pick (dict: Readonly<Record<string, string[]>>, keys: readonly string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const key of keys) out[key] = dict[key]
+  return out
+}
+
 /**
  * Answers a valid formset's dry run, nothing written: 200 `{stat, dry_run: true, <prefix>: [row | null], deleted: [keys]}`,
  * each item's row as its write would make it (`null` for an item to delete), in request order.
@@ -81,7 +87,9 @@ function dryRunFormSet (reply: FastifyReply, formset: ModelFormSet<any>, prefix:
       if (item.kind === 'delete') deleted.push((item.instance as Row)[key])
       return null
     }
-    return saveForm(item.form!, { commit: false })
+    const form = item.form!
+    // with `only-fields`, an item may have failed elsewhere: its row is then the values that cleaned
+    return Object.keys(form.errorsNow).length > 0 ? { ...item.instance as Row | undefined, ...form.cleanedData } : saveForm(form, { commit: false })
   })
   return then(allOf(rows), (done) => { sendDryRun(reply, prefix, done, { deleted }) })
 }
@@ -107,7 +115,20 @@ export function handleFormSetRequest (request: FastifyRequest, reply: FastifyRep
   return then(formset.validate(), (valid): MaybePromise<void> => {
     if (formset.refused !== undefined) return sendPermissionError(request, reply)
     const refuse = (): void => spec.sendErrors !== undefined ? spec.sendErrors(formset) : sendFormSetErrors(reply, formset, spec.nonFormKey)
-    if (!valid) return refuse()
+    if (!valid) {
+      const only = isDryRun(request) ? onlyList(request.query as Record<string, unknown>, 'only-fields') : undefined
+      if (only === undefined || spec.sendErrors !== undefined) return refuse()
+      // a dry run's `only-fields`: only those inputs' errors count
+      const { fields, codes, items } = formSetErrors(formset, spec.nonFormKey)
+      const kept = Object.keys(fields).filter((name) => only.has(name))
+      if (kept.length === 0) return dryRunFormSet(reply, formset, spec.prefix)
+      const byIndex: Record<string, Record<string, string[]>> = {}
+      for (const [index, errors] of Object.entries(items[formset.prefix])) {
+        for (const [field, messages] of Object.entries(errors)) if (only.has(`${formset.prefix}-${index}-${field}`)) (byIndex[index] ??= {})[field] = messages
+      }
+      sendError(reply, INVALID_FORM_DATA, { fields: pick(fields, kept), codes: pick(codes, kept), ...(Object.keys(byIndex).length > 0 ? { items: { [formset.prefix]: byIndex } } : {}) })
+      return
+    }
     if (isDryRun(request)) return dryRunFormSet(reply, formset, spec.prefix)
     if (spec.storage !== undefined) for (const item of formset.items) if (item.form !== undefined) item.form.storage ??= spec.storage
     return attempt(() => saveFormSet(formset), () => {

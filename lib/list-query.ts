@@ -2,8 +2,9 @@
  * A list request's query string as a list query: filters (`?authorId=3`, each value converted by
  * its field), search (`?q=`), ordering (`?ordering=-publishedAt,title`) and the resource's scope
  * (`getQueryset`). What a resource allows is worked out once at registration (`listSpecOf`); a
- * request naming anything else is refused with 400 `INVALID_ATTRIBUTE` naming it, a value its
- * field refuses with 400 `INVALID_FORM_DATA` and that field's message.
+ * request naming another column or field, or ordering by one not listed, is refused with 400
+ * `INVALID_ATTRIBUTE` naming it, a value its field refuses with 400 `INVALID_FORM_DATA` and that
+ * field's message; a parameter that names no column is ignored.
  */
 import type { FastifyRequest } from 'fastify'
 import type { SQL, Table } from 'drizzle-orm'
@@ -25,6 +26,8 @@ export interface ListSpec {
   readonly search: readonly string[]
   /** Whether the resource overrides `getQueryset`. */
   readonly scoped: boolean
+  /** Names a request may not filter by: the table's columns and the form's fields that are not filters. */
+  readonly refused: ReadonlySet<string>
 }
 
 /** A list query, or the error to answer (with `fields` and `codes` for a value its field refuses). */
@@ -53,7 +56,8 @@ export function listSpecOf (resource: FormResource<Table, any>, info: TableInfo)
     filters,
     ordering: new Set(resource.orderingFields),
     search: [...resource.searchFields],
-    scoped: resource.getQueryset !== FormResource.prototype.getQueryset
+    scoped: resource.getQueryset !== FormResource.prototype.getQueryset,
+    refused: new Set([...Object.keys(info.columns), ...Object.keys(formFields)].filter((name) => !filters.has(name)))
   }
 }
 
@@ -94,7 +98,11 @@ export function parseList (spec: ListSpec, query: Readonly<Record<string, unknow
       continue
     }
     const field = spec.filters.get(name)
-    if (field === undefined) return refused(`Cannot filter by "${name}"; filter by: ${listed(spec.filters.keys())}.`)
+    if (field === undefined) {
+      // a column or field not listed is refused; any other parameter (a cache buster, an app's own) is none of the list's business
+      if (spec.refused.has(name)) return refused(`Cannot filter by "${name}"; filter by: ${listed(spec.filters.keys())}.`)
+      continue
+    }
     try {
       const value = field.clean(raw)
       if (value !== undefined) filters.push([name, value])

@@ -189,13 +189,9 @@ t.test('a huge start or max-results in the list query never fails', async (t) =>
     ['start=9223372036854775808', []],
     ['max-results=99999999999999999999999', [1]],
     ['start=0e400&max-results=-1e400', [1]],
+    ['start[]=1&max-results[x]=2', [1]],
     ['start=0&start=5', [1]]
   ]
-  // a bracketed name is no parameter of the list: refused as any unknown filter is, never a 500
-  const bracketed = await app.inject({ method: 'GET', url: '/api/authors/?start[]=1&max-results[x]=2' })
-  t.equal(bracketed.statusCode, 400)
-  t.equal(bracketed.json().err.code, 102)
-  t.match(bracketed.json().err.detail, /"start\[\]"/)
   for (const [query, ids] of cases) {
     const res = await app.inject({ method: 'GET', url: `/api/authors/?${query}` })
     t.equal(res.statusCode, 200, query)

@@ -51,6 +51,17 @@ for (const dialect of DIALECTS) {
     res = await app.inject({ method: 'PATCH', url: '/api/writers/?dry-run=1', headers: ANN, payload: [{ id: 1, DELETE: true }, { name: 'Gogol' }] })
     t.strictSame(res.json(), { stat: 'ok', dry_run: true, writers: [null, { name: 'Gogol', country: null }], deleted: [1] })
 
+    res = await app.inject({ method: 'POST', url: '/api/writers/?dry-run=1&only-fields=writers-1-country', headers: ANN, payload: [{ name: '' }, { name: 'Bely', country: 'ZZ' }] })
+    t.strictSame(res.json(), {
+      stat: 'fail',
+      err: FIELD_ERROR,
+      fields: { 'writers-1-country': ['Select a valid choice. ZZ is not one of the available choices.'] },
+      codes: { 'writers-1-country': ['invalidChoice'] },
+      items: { writers: { 1: { country: ['Select a valid choice. ZZ is not one of the available choices.'] } } }
+    }, 'a formset\'s only-fields: those inputs only')
+    res = await app.inject({ method: 'POST', url: '/api/writers/?dry-run=1&only-fields=writers-1-country', headers: ANN, payload: [{ name: '' }, { name: 'Bely', country: 'FR' }] })
+    t.strictSame([res.statusCode, res.json().writers[1]], [200, { name: 'Bely', country: 'FR' }], 'the input checked is fine')
+
     t.strictSame(await rows('writers'), before, 'nothing written')
     t.strictSame(await rows('novels'), [])
   })

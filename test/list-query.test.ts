@@ -66,6 +66,7 @@ for (const dialect of DIALECTS) {
     res = await get('?title=Gigi')
     t.equal(res.statusCode, 400)
     t.strictSame(res.json(), { stat: 'fail', err: { ...INVALID_ATTRIBUTE, detail: 'Cannot filter by "title"; filter by: writerId, published, pages.' } })
+    t.strictSame(titles((await get('?_=1701&writerId=1')).json()), ['Chéri', 'Gigi'], 'a parameter that names no column is ignored')
     res = await get('?ordering=-id')
     t.strictSame([res.statusCode, res.json().err.detail], [400, 'Cannot order by "id"; order by: title, pages.'])
     res = await get('?pages=many&writerId=x')
@@ -85,7 +86,8 @@ for (const dialect of DIALECTS) {
 
   t.test(`${dialect}: getQueryset scopes the list, its count and every read, update and delete by key`, async (t) => {
     const { app, rows } = await clientsApp(t, dialect, (tables) => [writers(tables), novels(tables, {
-      getQueryset: ({ request }: { request: FastifyRequest }) => eq(tables.novels.owner, user(request) ?? '')
+      getQueryset: ({ request }: { request: FastifyRequest }) => eq(tables.novels.owner, user(request) ?? ''),
+      bulk: true
     } as never)])
     await seed(app)
     await app.inject({ method: 'PATCH', url: '/api/novels/3/', headers: { 'x-user': 'ann' }, payload: { title: 'Dead Souls II' } })
@@ -98,6 +100,10 @@ for (const dialect of DIALECTS) {
       res = await app.inject({ method, url: '/api/novels/1/', headers: bob, ...(payload !== undefined ? { payload } : {}) })
       t.strictSame([res.statusCode, res.json().err.code], [404, 100], `${method} outside the scope is a 404`)
     }
+    res = await app.inject({ method: 'PATCH', url: '/api/novels/', headers: bob, payload: [{ id: 1, title: 'Mine' }, { title: 'New' }] })
+    t.strictSame([res.statusCode, res.json().err.code], [404, 100], 'a bulk change naming a row outside the scope is a 404')
+    res = await app.inject({ method: 'PATCH', url: '/api/novels/', headers: { 'x-user': 'ann' }, payload: [{ id: 1, title: 'Chéri' }] })
+    t.equal(res.statusCode, 200, 'rows inside it change')
     t.equal((await rows('novels')).length, 6)
     t.equal((await rows('novels'))[0].title, 'Chéri', 'nothing written')
   })
@@ -127,6 +133,24 @@ for (const dialect of DIALECTS) {
     t.strictSame([res.statusCode, res.json().err.detail], [400, 'Cannot expand "title"; expand: writerId, writer.'])
   })
 }
+
+t.test('an expansion never serves a row the referenced resource refuses, by scope or by permission', async (t) => {
+  for (const refuse of ['getQueryset', 'hasAccessPermissions'] as const) {
+    const { app } = await clientsApp(t, 'sqlite', (tables) => [defineResource({
+      name: 'writer',
+      table: tables.writers,
+      formClass: modelForm(tables.writers, { fields: ['name', 'country'] }),
+      hasModifyPermissions: () => true,
+      ...(refuse === 'getQueryset'
+        ? { getQueryset: () => eq(tables.writers.name, 'Gogol') }
+        : { hasAccessPermissions: (_request: FastifyRequest, row: { name: string }) => row.name === 'Gogol' })
+    } as never), novels(tables)])
+    await seed(app)
+    const res = await app.inject({ url: '/api/novels/?expand=writer&ordering=title&only-fields=title,writerId' })
+    t.strictSame(res.json().novels.map((n: { writerId: unknown }) => typeof n.writerId === 'object' && n.writerId !== null ? (n.writerId as { name: string }).name : n.writerId),
+      [1, null, 'Gogol', 1, 'Gogol', 'Gogol'], `${refuse}: a refused writer stays its key`)
+  }
+})
 
 t.test('sqlite: one query per expanded key on a list page, and no lower() in a search', async (t) => {
   const log: string[] = []
