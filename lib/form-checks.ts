@@ -97,7 +97,8 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
   const { meta, adapter } = forms[0]
   const { table, primaryKey } = meta.info
   return eachInTurn(checks ?? meta.uniqueChecks, (check) => {
-    const { keys, field, message, code } = check
+    // the message is made when a conflict is found (in the request's language), not for every check
+    const { keys, field, code } = check
     const asking: Array<ModelForm<any>> = []
     const tuples: unknown[][] = []
     for (const form of forms) {
@@ -112,7 +113,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       // one form (a form request): whether any other row holds the values, `LIMIT 1` and no row decoded
       const form = asking[0]
       const own = (form.instance as Row | undefined)?.[primaryKey]
-      return pending(then(adapter.exists(table, keys, tuples[0], own), (taken) => { if (taken) report(form, field, new ValidationError(message, { code })) }))
+      return pending(then(adapter.exists(table, keys, tuples[0], own), (taken) => { if (taken) report(form, field, new ValidationError(check.message, { code })) }))
     }
     return pending(then(adapter.findIn(table, keys, tuples, { read: readOf(check, primaryKey) }), (rows) => {
       if (rows.length === 0) return
@@ -121,7 +122,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       if (asking.length === 1) {
         // one form asking: any other row is a conflict, even where the database compares as the text does not (a NOCASE collation)
         const own = ownOf(asking[0])
-        if (rows.some((row) => own === undefined || driverText(pkColumn, row[primaryKey]) !== own)) report(asking[0], field, new ValidationError(message, { code }))
+        if (rows.some((row) => own === undefined || driverText(pkColumn, row[primaryKey]) !== own)) report(asking[0], field, new ValidationError(check.message, { code }))
         return
       }
       const columns = keys.map((key) => meta.info.columns[key])
@@ -134,7 +135,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       }
       asking.forEach((form, i) => {
         const own = ownOf(form)
-        if ((owners.get(tupleText(columns, tuples[i])) ?? []).some((pk) => pk !== own)) report(form, field, new ValidationError(message, { code }))
+        if ((owners.get(tupleText(columns, tuples[i])) ?? []).some((pk) => pk !== own)) report(form, field, new ValidationError(check.message, { code }))
       })
     }))
   })
