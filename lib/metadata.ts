@@ -12,7 +12,7 @@ import { configOf, loadRow } from './handlers.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
 import { capfirst, verboseNameOf } from './messages.ts'
 import type { ResourceRoute } from './routes.ts'
-import { absoluteUrl } from './responses.ts'
+import { absoluteUrl, varyByLanguage } from './responses.ts'
 import type { Row } from './db/index.ts'
 
 /** The body types every write route parses. */
@@ -132,7 +132,7 @@ function metadataOf (route: ResourceRoute, request: FastifyRequest, row: Row | u
 export function listMetadata (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const route = configOf(request).ffr
   // at `GET ?metadata=1` the route's serializer is the list's: the document is no list
-  return then(metadataOf(route, request, undefined), (doc) => { reply.header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc) }) as void | Promise<void>
+  return then(metadataOf(route, request, undefined), (doc) => { varyByLanguage(reply).header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc) }) as void | Promise<void>
 }
 
 /** `OPTIONS <item>`: the item's metadata (the update action); 404 for a missing row. */
@@ -140,7 +140,7 @@ export function itemMetadata (request: FastifyRequest, reply: FastifyReply): voi
   const route = configOf(request).ffr
   return then(loadRow(route, request, reply), (row) => {
     if (row === undefined) return
-    return then(metadataOf(route, request, row), (doc) => { reply.header('Allow', configOf(request).allow).send(doc) })
+    return then(metadataOf(route, request, row), (doc) => { varyByLanguage(reply).header('Allow', configOf(request).allow).send(doc) })
   }) as void | Promise<void>
 }
 

@@ -65,7 +65,18 @@ export function failure (error: WebAPIError, extra?: Record<string, unknown>): R
 
 /** Sends the failure envelope of `error` (plus `extra`) with the error's status and headers. */
 export function sendError (reply: FastifyReply, error: WebAPIError, extra?: Record<string, unknown>): FastifyReply {
+  // field messages are in the request's language (`Accept-Language`): caches must keep one answer per language
+  if (extra?.fields !== undefined) varyByLanguage(reply)
   return reply.code(error.httpStatus).headers(error.headers).send(failure(error, extra))
+}
+
+/** Adds `Accept-Language` to the answer's `Vary`, keeping what is there (CORS's `Origin`). */
+export function varyByLanguage (reply: FastifyReply): FastifyReply {
+  const vary = reply.getHeader('vary')
+  const current = Array.isArray(vary) ? vary.join(', ') : typeof vary === 'string' ? vary : ''
+  if (current === '') return reply.header('Vary', 'Accept-Language')
+  if (current === '*' || /(^|,)\s*accept-language\s*(,|$)/i.test(current)) return reply
+  return reply.header('Vary', `${current}, Accept-Language`)
 }
 
 /** The success envelope of one item: `{stat: "ok", <key>: item}`. */

@@ -32,6 +32,7 @@ for (const dialect of DIALECTS) {
       },
       codes: { name: ['maxLength'], country: ['invalidChoice'] }
     }, 'the codes stay the same in every language')
+    t.equal(res.headers.vary, 'Accept-Language', 'a cache keeps one answer per language')
     res = await post(RU, { name: 'Colette' })
     t.strictSame(res.json().fields, { name: ['Writer с таким значением поля «Name» уже существует.'] }, 'the unique check speaks the request\'s language')
     res = await post(RU, {})
@@ -44,6 +45,7 @@ for (const dialect of DIALECTS) {
     res = await post({}, {})
     t.strictSame(res.json().fields, { name: ['This field is required.'] })
     const meta = await app.inject({ method: 'OPTIONS', url: '/api/writers/', headers: RU })
+    t.equal(meta.headers.vary, 'Accept-Language')
     t.equal(meta.json().actions.POST.name.messages.maxLength, 'Убедитесь, что это значение содержит не более 50 символов (сейчас %(show_value)d).', 'the metadata\'s messages too')
   })
 

@@ -82,6 +82,8 @@ t.test('with @fastify/cors: preflights still answered, metadata at GET ?metadata
     const get = await app.inject({ url: '/api/writers/?metadata=1', headers: { origin: 'https://app.example', 'x-user': 'ann' } })
     t.equal(get.headers['access-control-allow-origin'], 'https://app.example')
     t.strictSame(get.json().actions.POST.name.max_length, 50)
+    t.match(get.headers.vary, /Accept-Language/, 'the metadata\'s messages vary by language, whatever CORS put in Vary')
+    t.equal(String(get.headers.vary).split(',').filter((each) => each.trim().toLowerCase() === 'accept-language').length, 1)
     const options = await app.inject({ method: 'OPTIONS', url: '/api/writers/', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'x-user': 'ann' } })
     if (preflightContinue) t.strictSame([options.statusCode, options.json().name], [200, 'writer'], 'preflightContinue lets OPTIONS reach the metadata')
     else t.equal(options.body, '', 'without it, @fastify/cors answers every OPTIONS itself')
