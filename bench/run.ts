@@ -114,69 +114,33 @@ function bulkBody (tag: string, n: number, count: number): string {
   return JSON.stringify(items)
 }
 
-/** The request of a phase; each call to setupRequest sends a name no request sent before. */
-function requestFor (phase: Phase, tag: string): Request {
+/** An autocannon request whose `fill` sets the body or path of its `n`th sending (from 1). */
+function sequence (method: 'GET' | 'POST' | 'PUT', path: string, fill: (request: { path: string, body?: string }, n: number) => void): Request {
   let n = 0
-  if (phase === 'bulk-1000') {
-    return {
-      method: 'POST',
-      path: '/api/authors/',
-      headers,
-      setupRequest (request) {
-        n++
-        request.body = bulkBody(tag, n, BULK_ITEMS)
-        return request
-      }
-    }
-  }
-  if (phase === 'hooked') {
-    return {
-      method: 'POST',
-      path: '/api/sticky-notes/',
-      headers,
-      setupRequest (request) {
-        n++
-        // the parse hook turns the \r\n into \n, the clean hook keeps one blank line, the form's clean checks the date
-        request.body = JSON.stringify({ text: `${tag} ${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' })
-        return request
-      }
-    }
-  }
-  if (phase === 'list') {
-    // a page of 25 with a filter and an ordering; the page's start moves so that both servers read alike
-    return {
-      method: 'GET',
-      path: '/api/authors/?title=MR&ordering=-name',
-      headers,
-      setupRequest (request) {
-        n++
-        request.path = `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}`
-        return request
-      }
-    }
-  }
-  if (phase === 'create') {
-    return {
-      method: 'POST',
-      path: '/api/authors/',
-      headers,
-      setupRequest (request) {
-        n++
-        request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3], birthDate: '1980-05-17' })
-        return request
-      }
-    }
-  }
   return {
-    method: 'PUT',
-    path: '/api/authors/1/',
+    method,
+    path,
     headers,
     setupRequest (request) {
-      n++
-      request.path = `/api/authors/${(n % SEED_ROWS) + 1}/`
-      request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3] })
+      fill(request as { path: string, body?: string }, ++n)
       return request
     }
+  }
+}
+
+/** The request of a phase; each sending has a name no request sent before. */
+function requestFor (phase: Phase, tag: string): Request {
+  switch (phase) {
+    case 'bulk-1000': return sequence('POST', '/api/authors/', (request, n) => { request.body = bulkBody(tag, n, BULK_ITEMS) })
+    // the parse hook turns the \r\n into \n, the clean hook keeps one blank line, the form's clean checks the date
+    case 'hooked': return sequence('POST', '/api/sticky-notes/', (request, n) => { request.body = JSON.stringify({ text: `${tag} ${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) })
+    // a page of 25 with a filter and an ordering; the page's start moves so that both servers read alike
+    case 'list': return sequence('GET', '/api/authors/?title=MR&ordering=-name', (request, n) => { request.path = `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}` })
+    case 'create': return sequence('POST', '/api/authors/', (request, n) => { request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3], birthDate: '1980-05-17' }) })
+    case 'update': return sequence('PUT', '/api/authors/1/', (request, n) => {
+      request.path = `/api/authors/${(n % SEED_ROWS) + 1}/`
+      request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3] })
+    })
   }
 }
 
