@@ -4,7 +4,7 @@
  * the place of every write stage.
  */
 import type { ErrorDict } from './errors.ts'
-import { saveForm } from './form.ts'
+import { saveForm } from './form-save.ts'
 import { refuse, type FormRequest } from './form-request.ts'
 import { then, type MaybePromise } from './maybe.ts'
 

@@ -10,7 +10,8 @@
  */
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
-import { ModelForm, saveForm, type ModelFormClass, type SaveOptions } from './form.ts'
+import { ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
+import { saveForm } from './form-save.ts'
 import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
 import { boundData } from './form-stages.ts'
 import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'

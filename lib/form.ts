@@ -2,10 +2,10 @@ import type { InferInsertModel, InferSelectModel, Table } from 'drizzle-orm'
 import { mergeErrors, NON_FIELD_ERRORS, ValidationError, type ErrorDict } from './errors.ts'
 import type { Field } from './fields/index.ts'
 import { buildMeta, type ColumnKey, type DeclaredFields, type FormMeta, type ModelFormOptions } from './form-options.ts'
-import { hasFileChanges, withoutUploads, writeWithFiles, type FileChanges } from './form-files.ts'
-import { checkUnique, cleanStages, ownStages, planWrite, relateOps, valuesToSave, writeForm, writtenSets, type FormStage } from './form-stages.ts'
-import { promised, runStages, then, type MaybePromise } from './maybe.ts'
-import { rememberSets } from './relations.ts'
+import type { FileChanges } from './form-files.ts'
+import { saveForm, saveFormM2M } from './form-save.ts'
+import { checkUnique, cleanStages, ownStages, type FormStage } from './form-stages.ts'
+import { promised, runStages, type MaybePromise } from './maybe.ts'
 import { toModel, type Model } from './model.ts'
 import { codes } from './setup-errors.ts'
 import type { FileStorage } from './storage.ts'
@@ -191,33 +191,8 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
    * without many-to-many fields has nothing to write.
    */
   saveM2M (row?: Partial<InferSelectModel<TTable>>): Promise<void> {
-    return promised(() => {
-      if (this.meta.manyToMany.length === 0) return
-      const saved = (row ?? this.unsavedRow ?? this.instance) as Row | undefined
-      const key = saved?.[this.meta.info.primaryKey]
-      if (key === undefined || key === null) throw new codes.FFR_ERR_M2M_NO_KEY(this.meta.model.verboseName)
-      const ops = relateOps([{ form: this as ModelForm<any>, row: { key } }])
-      return then(writeForm(this as ModelForm<any>, ops), () => undefined)
-    })
+    return promised(() => saveFormM2M(this as ModelForm<any>, row as Row | undefined))
   }
-}
-
-/** `save()` at once when the database answers at once: validate, plan the write, write. */
-export function saveForm (form: ModelForm<any>, options: SaveOptions = {}): MaybePromise<Row> {
-  return then(form.validate(), (valid) => {
-    if (!valid) throw new codes.FFR_ERR_FORM_INVALID_SAVE(form.meta.model.verboseName, form.instance === undefined)
-    if (options.commit === false) return (form.unsavedRow = { ...form.instance, ...withoutUploads(form, valuesToSave(form)) })
-    if (form.meta.fileFields.length > 0 && (form.fileChanges !== undefined || hasFileChanges(form))) return writeWithFiles(form, () => writeRow(form, options))
-    return writeRow(form, options)
-  })
-}
-
-/** Plan the write and write: the row, and its junction rows in the same transaction. The values are taken now, after any upload was stored and its key put in the cleaned data. */
-function writeRow (form: ModelForm<any>, options: SaveOptions): MaybePromise<Row> {
-  const ops = planWrite(form, valuesToSave(form), options)
-  if (form.meta.manyToMany.length === 0) return writeForm(form, ops)
-  const related = relateOps([{ form, row: ops.length > 0 ? { at: 0 } : { key: (form.instance as Row)[form.meta.info.primaryKey] } }])
-  return then(writeForm(form, [...ops, ...related]), (row) => rememberSets(row, writtenSets(form)))
 }
 
 /** No files, no initial values: one frozen object for every form made without them. */

@@ -1,8 +1,10 @@
-import { entityKind, is, SQL, type Column, type Table } from 'drizzle-orm'
-import { binderOf, decoderOf, runsPlain, type Decoder, type Prepared } from './base.ts'
-import { BatchAdapter, columnsOf, insertSizes, type RelateOp } from './batch.ts'
+import type { Table } from 'drizzle-orm'
+import type { Prepared } from './base.ts'
+import { BatchAdapter, insertSizes, type RelateOp } from './batch.ts'
 import { describe } from './describe.ts'
+import { runsPlain } from './direct.ts'
 import { bounded, unavailableError } from './faults.ts'
+import { direct, type PgPrepared } from './pg-direct.ts'
 import { guardPool, isPgPool, onClient, type Checkout, type PgClient, type PgPool } from './pg-pool.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
 import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
@@ -57,12 +59,6 @@ function cut (name: string): string {
  * transaction, or through `run`.
  */
 type StatementRunner = (table: Table, key: string, build: (db: any) => any, params: Record<string, unknown>) => Promise<Row[]>
-
-/** A prepared statement of the PostgreSQL adapter: Drizzle's, and, for node-postgres, a runner on a given client. */
-interface PgPrepared extends Prepared {
-  /** Runs the statement on `client` (a client checked out of the pool) and returns its rows decoded. */
-  on?: (client: PgClient, params: Record<string, unknown>) => Promise<Row[]>
-}
 
 /**
  * PostgreSQL through any asynchronous Drizzle driver (node-postgres `drizzle(pool)`, PGlite).
@@ -268,67 +264,4 @@ export class PgAdapter extends BatchAdapter<'async'> {
 /** Whether an insert may be written in one statement with the inserts next to it: values given, or a function marked `batch`. */
 function batchable (op: WriteOp): boolean {
   return op.op === 'insert' && (typeof op.values !== 'function' || op.batch === true)
-}
-
-/** What `direct` reads of Drizzle's node-postgres prepared query. */
-interface NodePgPrepared {
-  client?: PgClient
-  queryConfig?: { rowMode?: string }
-  params?: readonly unknown[]
-  fields?: ReadonlyArray<{ path: readonly string[], field: unknown }>
-  customResultMapper?: unknown
-}
-
-/**
- * How a selected field's values are read: a column of `table` under its own key, or an SQL
- * expression with its decoder (`count()`); `undefined` for anything else. Paths of one key only,
- * so Drizzle's nulling of joined tables (`joinsNotNullableMap`) never applies.
- */
-function decoderOfField (keys: ReadonlyMap<unknown, string>, path: readonly string[], field: unknown): Decoder | undefined {
-  if (path.length !== 1) return undefined
-  if (keys.has(field)) return keys.get(field) === path[0] ? field as Column : undefined
-  if (is(field, SQL)) return (field as unknown as { decoder: Decoder }).decoder
-  return undefined
-}
-
-/**
- * A prepared Drizzle query that runs straight on node-postgres: the same named statement, SQL,
- * parameters and type parsers (Drizzle's own query config, passed as it is), without Drizzle's
- * work on every run (filling placeholders by class, its tracing spans, mapping rows through its
- * fields). Rows are read as arrays and decoded by the table's columns (or an expression's
- * decoder), as Drizzle decodes them. `execute()` runs it on the database's client, `on()` on a
- * given one. The statement itself for any other driver (PGlite), a result that is not columns of
- * `table` (a join), or a database with a Drizzle logger or cache.
- */
-/**
- * A prepared write without RETURNING (see lib/db/row-plan.ts) run straight on node-postgres:
- * Drizzle's own query config, answering an empty list of rows that carries the `rowCount`.
- */
-function directWrite (statement: Prepared): PgPrepared {
-  const prepared = statement as NodePgPrepared & { rawQueryConfig?: unknown }
-  const { client, rawQueryConfig: config, params } = prepared
-  if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
-    config === undefined || params === undefined || !runsPlain(statement)) return statement
-  const bind = binderOf(params)
-  const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => {
-    const { rowCount } = await target.query(config, bind(values)) as unknown as { rowCount: number | null }
-    return Object.assign([], { rowCount })
-  }
-  return { execute: async (values = {}) => await on(client as unknown as PgClient, values), on }
-}
-
-function direct (table: Table, statement: Prepared): PgPrepared {
-  const prepared = statement as NodePgPrepared
-  const { client, queryConfig: config, params, fields: selected } = prepared
-  if (selected === undefined) return directWrite(statement)
-  if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
-    config?.rowMode !== 'array' || params === undefined || selected === undefined || prepared.customResultMapper !== undefined ||
-    !runsPlain(statement)) return statement
-  const keys = new Map(Object.entries(columnsOf(table)).map(([key, column]) => [column as unknown, key]))
-  const decoders = selected.map(({ path, field }) => decoderOfField(keys, path, field))
-  if (decoders.some((decoder) => decoder === undefined)) return statement
-  const bind = binderOf(params)
-  const decode = decoderOf(selected.map(({ path }) => path[0]), decoders as Decoder[])
-  const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => decode((await target.query(config, bind(values))).rows as unknown[][])
-  return { execute: async (values = {}) => await on(client, values), on }
 }

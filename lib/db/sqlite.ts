@@ -1,6 +1,7 @@
 import { getTableName, type Column, type Table } from 'drizzle-orm'
 import { codes } from '../setup-errors.ts'
-import { binderOf, decoderOf, runsPlain, type Prepared } from './base.ts'
+import type { Prepared } from './base.ts'
+import { binderOf, decoderOf, runsPlain } from './direct.ts'
 import { BatchAdapter, columnsOf, type RelateOp } from './batch.ts'
 import { retryLocked } from './faults.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
