@@ -4,6 +4,7 @@
  * the place of every write stage.
  */
 import type { ErrorDict } from './errors.ts'
+import { isClean } from './form.ts'
 import { saveForm } from './form-save.ts'
 import { refuse, type FormRequest } from './form-request.ts'
 import { then, type MaybePromise } from './maybe.ts'
@@ -34,15 +35,9 @@ export function cleanDryRun (state: FormRequest): MaybePromise<void> {
 export function answerDryRun (state: FormRequest): MaybePromise<void> {
   const form = state.form!
   // with `onlyFields`, the other fields may have failed: the row is the instance with the values that cleaned
-  const row = hasAnyError(form.errorsNow) ? { ...state.args.instance, ...form.cleanedData } : saveForm(form, { commit: false })
+  const row = !isClean(form) ? { ...state.args.instance, ...form.cleanedData } : saveForm(form, { commit: false })
   return then(row, (unsaved) => {
     state.result = [200, { dry_run: true, [state.resource.name]: unsaved } as never]
     state.done = true
   })
-}
-
-function hasAnyError (errors: Readonly<ErrorDict>): boolean {
-  // eslint-disable-next-line no-unreachable-loop -- the first key is enough
-  for (const _ in errors) return true
-  return false
 }

@@ -7,7 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DOES_NOT_EXIST, INVALID_FORM_DATA, MALFORMED_BODY, ObjectDoesNotExist, ValidationError } from './errors.ts'
 import { bindData, makeForm, parseHooks, startRequest, type FormRequestPlan } from './form-request.ts'
-import type { ModelForm } from './form.ts'
+import { isClean, type ModelForm } from './form.ts'
 import { saveForm } from './form-save.ts'
 import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { formSetErrors } from './formset-errors.ts'
@@ -90,7 +90,7 @@ function dryRunFormSet (reply: FastifyReply, formset: ModelFormSet<any>, prefix:
     }
     const form = item.form!
     // with `only-fields`, an item may have failed elsewhere: its row is then the values that cleaned
-    return Object.keys(form.errorsNow).length > 0 ? { ...item.instance as Row | undefined, ...form.cleanedData } : saveForm(form, { commit: false })
+    return !isClean(form) ? { ...item.instance as Row | undefined, ...form.cleanedData } : saveForm(form, { commit: false })
   })
   return then(allOf(rows), (done) => { sendDryRun(reply, prefix, done, { deleted }) })
 }
