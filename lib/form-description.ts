@@ -4,6 +4,7 @@
  * input to render. Reads the fields only; renders nothing, so any template engine can use it.
  */
 import type { Field } from './fields/index.ts'
+import { capfirst, verboseNameOf } from './messages.ts'
 
 /** The HTML input a field is rendered as. */
 export type Widget = 'text' | 'email' | 'url' | 'number' | 'checkbox' | 'select' | 'select-multiple' | 'date' | 'datetime-local' | 'time' | 'textarea' | 'file'
@@ -56,11 +57,6 @@ const WIDGETS: Record<string, Widget> = {
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'gif', 'webp']
 
 /** `birthDate` → `Birth date`, `author_id` → `Author id`. */
-function prettyName (name: string): string {
-  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase()
-  return words.charAt(0).toUpperCase() + words.slice(1)
-}
-
 /** A number limit as a plain number, when it is one a browser's `min`/`max` can carry. */
 function limit (value: number | bigint | undefined): number | undefined {
   if (value === undefined) return undefined
@@ -72,7 +68,7 @@ function limit (value: number | bigint | undefined): number | undefined {
 export function describeField (name: string, field: Field): FieldDescription {
   const { options } = field
   const widget: Widget = WIDGETS[field.kind] ?? (options.maxLength === undefined && field.kind === 'string' ? 'textarea' : 'text')
-  const description: FieldDescription = { name, label: field.label ?? prettyName(name), required: field.required, kind: field.kind, widget }
+  const description: FieldDescription = { name, label: field.label ?? capfirst(verboseNameOf(name)), required: field.required, kind: field.kind, widget }
   if (field.helpText !== undefined) description.helpText = field.helpText
   if (options.maxLength !== undefined && widget !== 'file') description.maxLength = options.maxLength
   if (options.minLength !== undefined) description.minLength = options.minLength
