@@ -19,7 +19,7 @@ export interface PgPrepared extends Prepared {
 /** What `direct` reads of Drizzle's node-postgres prepared query. */
 interface NodePgPrepared {
   client?: PgClient
-  queryConfig?: { rowMode?: string }
+  queryConfig?: { rowMode?: string, text?: string }
   params?: readonly unknown[]
   fields?: ReadonlyArray<{ path: readonly string[], field: unknown }>
   customResultMapper?: unknown
@@ -77,4 +77,21 @@ export function direct (table: Table, statement: Prepared): PgPrepared {
   const decode = decoderOf(selected.map(({ path }) => path[0]), decoders as Decoder[])
   const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => decode((await target.query(config, bind(values))).rows as unknown[][])
   return { execute: async (values = {}) => await on(client, values), on }
+}
+
+/**
+ * Drizzle's prepared statement with another SQL text of the same parameters and the same
+ * returned columns (an insert of many rows through `unnest`, see lib/db/pg-unnest.ts), run
+ * straight on node-postgres as `direct` runs any other: the named query config keeps Drizzle's
+ * type parsers. `params` are the new text's placeholders, in order.
+ */
+export function directWithText (table: Table, statement: Prepared, text: string, params: readonly unknown[]): PgPrepared {
+  const prepared = statement as NodePgPrepared & { rawQueryConfig?: object, queryString?: string, query?: object }
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(statement)), statement) as typeof prepared
+  copy.queryString = text
+  copy.params = params
+  if (prepared.query !== undefined) copy.query = { sql: text, params }
+  if (prepared.queryConfig !== undefined) copy.queryConfig = { ...prepared.queryConfig, text }
+  if (prepared.rawQueryConfig !== undefined) copy.rawQueryConfig = { ...prepared.rawQueryConfig, text }
+  return direct(table, copy as Prepared)
 }

@@ -1,12 +1,13 @@
-import type { Table } from 'drizzle-orm'
+import type { Column, Table } from 'drizzle-orm'
 import type { Prepared } from './base.ts'
 import { BatchAdapter, insertSizes, type RelateOp } from './batch.ts'
 import { describe } from './describe.ts'
 import { runsPlain } from './direct.ts'
 import { bounded, unavailableError } from './faults.ts'
-import { direct, type PgPrepared } from './pg-direct.ts'
+import { direct, directWithText, type PgPrepared } from './pg-direct.ts'
 import { guardPool, isPgPool, onClient, type Checkout, type PgClient, type PgPool } from './pg-pool.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
+import { unnestable, unnestInsert, unnestParams } from './pg-unnest.ts'
 import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -149,6 +150,8 @@ export class PgAdapter extends BatchAdapter<'async'> {
       if (keys.length === 0) {
         // rows of defaults only: a multi-row VALUES needs a column
         for (let k = i; k < end; k++) rows.push((await run(table, key, (db) => this.insertQuery(db, table, []), {}))[0])
+      } else if (this.pool !== undefined && unnestable(keys.map((k) => this.describe(table).columns[k]))) {
+        rows.push(...await this.unnestRun(run, table, keys, key, shapes.slice(i, end).map((shape) => shape.params)))
       } else {
         let at = i
         for (const size of insertSizes(end - i, keys.length, this.maxParams)) {
@@ -161,6 +164,30 @@ export class PgAdapter extends BatchAdapter<'async'> {
       i = end
     }
     return rows
+  }
+
+  /**
+   * Rows of the same columns in one `unnest` insert (lib/db/pg-unnest.ts), prepared once per
+   * column list: RETURNING the key alone when the row plan knows the stored rows from their
+   * values, as a single insert does.
+   */
+  private async unnestRun (run: StatementRunner, table: Table, keys: readonly string[], key: string, values: ReadonlyArray<Record<string, unknown>>): Promise<Row[]> {
+    const info = this.describe(table)
+    const columns = keys.map((k) => info.columns[k])
+    const plan = rowPlanOf(info, PLAIN_KINDS)
+    const known = plan !== null && values.every((params) => plan.acceptsInsert(params))
+    const build = (db: any): { prepare: (name: string) => PgPrepared } => ({
+      prepare: (name) => {
+        const template = this.insertQuery(db, table, keys, known ? 'key' : true).prepare(name)
+        const returned = (template.fields as Array<{ field: Column }>).map(({ field }) => field)
+        const { text, params } = unnestInsert(db.dialect, table, columns, returned)
+        return directWithText(table, template, text, params)
+      }
+    })
+    const rows = await run(table, `${key}:unnest:${known ? 'key' : 'row'}`, build, unnestParams(columns, keys, values) as never)
+    if (!known) return rows
+    const pk = info.primaryKey
+    return rows.map((row, r) => plan.row(values[r], row[pk], true))
   }
 
   /** A junction write: its delete and inserts, with `run` (prepared once per size where `run` prepares). */
