@@ -67,6 +67,7 @@ export function refuseWithInlines (state: FormRequest, error?: unknown): void {
  * Resolves the parent row, its new children remembered for the answer.
  */
 export function saveWithInlines (state: FormRequest): MaybePromise<void> {
+  if (state.inlines!.length === 0) return writeWithInlines(state)
   // the children's uploads are stored first, so that their plans write the keys (the parent's are the plan's file stages)
   const children = formsWithFiles(state.inlines!.flatMap(([, formset]) => formset.items.map((item) => item.kind === 'delete' ? undefined : item.form)))
   for (const child of children) child.storage ??= state.resource.storage
@@ -97,10 +98,12 @@ function writeWithInlines (state: FormRequest): MaybePromise<void> {
     const saved = 'at' in row ? done[0] : instance
     if (saved === undefined) throw new ObjectDoesNotExist(`This ${meta.model.verboseName} no longer exists.`)
     for (const [, , write] of writes) write.finish(done)
-    const children: Record<string, unknown> = { ...writtenSets(form) }
+    const sets = writtenSets(form)
+    let children: Record<string, unknown> | undefined = sets
     if (instance === undefined) {
       // a new parent's children are the ones just written
-      for (const key of Object.keys(state.resource.inlines)) children[key] = []
+      children = Object.assign({}, sets)
+      for (const key in state.resource.inlines) children[key] = []
       for (const [key, formset] of writes) children[key] = formset.results.filter((each) => each !== null)
     }
     state.saved = rememberSets(saved, children)

@@ -13,7 +13,9 @@ const remembered = new WeakMap<Row, Record<string, unknown>>()
 
 /** Remembers what a save wrote for a row (sets, children), for the answer; returns the row. */
 export function rememberSets (row: Row, sets: Record<string, unknown> | undefined): Row {
-  if (sets !== undefined) remembered.set(row, { ...remembered.get(row), ...sets })
+  if (sets === undefined) return row
+  const before = remembered.get(row)
+  remembered.set(row, before === undefined ? sets : Object.assign({}, before, sets))
   return row
 }
 
@@ -53,17 +55,19 @@ export function withRelations (adapter: Adapter, relations: Relations, rows: rea
   }
   let reads: Array<MaybePromise<void>> | undefined
   for (const [name, relation] of relations.manyToMany) {
-    const lacking = out.filter((row) => !Object.hasOwn(row, name))
-    if (lacking.length > 0) {
+    const lacking = lackingOf(out, name)
+    if (lacking !== undefined) {
       (reads ??= []).push(then(readSets(adapter, relation, lacking.map((row) => row[relations.primaryKey])), (sets) => {
         for (const row of lacking) row[name] = sets.get(String(row[relations.primaryKey])) ?? []
       }))
     }
   }
   for (const [name, child] of relations.children) {
-    const lacking = out.filter((row) => !Object.hasOwn(row, name))
-    const remembered = out.flatMap((row) => Object.hasOwn(row, name) ? row[name] as Row[] : [])
-    if (lacking.length === 0 && (remembered.length === 0 || child.manyToMany.length === 0)) continue
+    const lacking = lackingOf(out, name) ?? []
+    // the children a save remembered, whose own sets may still be lacking
+    const remembered: Row[] = []
+    if (child.manyToMany.length > 0) for (const row of out) if (Object.hasOwn(row, name)) remembered.push(...row[name] as Row[])
+    if (lacking.length === 0 && remembered.length === 0) continue
     const read = lacking.length === 0 ? [] : adapter.findIn(child.table, [child.fk], lacking.map((row) => [row[relations.primaryKey]]))
     ;(reads ??= []).push(then(read, (found) => {
       const pk = adapter.describe(child.table).primaryKey
@@ -76,6 +80,13 @@ export function withRelations (adapter: Adapter, relations: Relations, rows: rea
     }))
   }
   return reads === undefined ? out : then(allOf(reads), () => out)
+}
+
+/** The rows that lack `name`, or `undefined` when none does (the common case of one row a save remembered: nothing made). */
+function lackingOf (rows: readonly Row[], name: string): Row[] | undefined {
+  let lacking: Row[] | undefined
+  for (const row of rows) if (!Object.hasOwn(row, name)) (lacking ??= []).push(row)
+  return lacking
 }
 
 /** The sets of a relation for these source keys, one query: sorted target keys by the source key's text. */

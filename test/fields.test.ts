@@ -241,9 +241,18 @@ t.test('date: ISO dates, with real calendar days', async (t) => {
   const field = fields.date()
   t.equal(field.clean('2024-02-29'), '2024-02-29')
   t.equal(field.clean(' 1815-12-10 '), '1815-12-10')
-  for (const raw of ['2023-02-29', '2024-02-30', '2024-04-31', '2024-13-01', '2024-00-10', '2024-1-5', '10/12/1815', 'yesterday', 20240101, ['2024-01-01']]) {
+  for (const raw of ['2023-02-29', '2024-02-30', '2024-04-31', '2024-13-01', '2024-00-10', '2024-1-5', '10/12/1815', 'yesterday', 20240101, ['2024-01-01'],
+    '1900-02-29', '0000-01-01', '2024-01-00', '2024-01-32', '2024/01/01', '2024-01-01x', '+02024-01-01', '２０２４-01-01', '2024-0a-01', '-024-01-01']) {
     t.strictSame(rejects(field, raw), ['Enter a valid date.'], JSON.stringify(raw))
   }
+  t.strictSame(rejects(field, new Date('nonsense')), ['Enter a valid date.'], 'an invalid Date object')
+})
+
+t.test('date: the calendar of Python dates: leap years, and years 1 to 999 as themselves', async (t) => {
+  const field = fields.date()
+  for (const day of ['2000-02-29', '1600-02-29', '2024-12-31', '0001-01-01', '0050-03-01', '0099-12-31', '9999-12-31', '2023-04-30']) t.equal(field.clean(day), day)
+  t.equal(field.clean(new Date('2024-03-05T23:00:00Z')), '2024-03-05', 'a Date gives its UTC day')
+  t.equal((fields.datetime().clean('0050-01-02T03:04:05Z') as Date).toISOString(), '0050-01-02T03:04:05.000Z')
 })
 
 t.test('date in date mode gives a Date at UTC midnight', async (t) => {

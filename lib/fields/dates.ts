@@ -7,19 +7,39 @@ import { Type } from '@sinclair/typebox'
 import type { Field } from './field.ts'
 import { cleanScalar, text, type KindSpec } from './kind.ts'
 
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 const TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?$/
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** Whether year-month-day is a day of the proleptic Gregorian calendar within Python's `date` range (years 1 to 9999). */
 function validDay (year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day))
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return day <= DAYS[month - 1] + (leap ? 1 : 0)
+}
+
+/** The number of `length` ASCII digits of `value` from `at`, or -1 when one is not a digit. */
+function digits (value: string, at: number, length: number): number {
+  let n = 0
+  for (let i = at; i < at + length; i++) {
+    const c = value.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return -1
+    n = n * 10 + c
+  }
+  return n
+}
+
+/** `YYYY-MM-DD` of a real day, read without a regular expression or a `Date` (the check runs on every create). */
+function isoDay (value: string): boolean {
+  if (value.length !== 10 || value.charCodeAt(4) !== 45 || value.charCodeAt(7) !== 45) return false
+  return validDay(digits(value, 0, 4), digits(value, 5, 2), digits(value, 8, 2))
 }
 
 function toDate (field: Field, raw: unknown): string | Date {
+  if (raw instanceof Date && Number.isNaN(raw.getTime())) throw field.error('invalid')
   const value = raw instanceof Date ? raw.toISOString().slice(0, 10) : text(field, raw)
-  const m = DATE.exec(value)
-  if (m === null || !validDay(Number(m[1]), Number(m[2]), Number(m[3]))) throw field.error('invalid')
+  if (!isoDay(value)) throw field.error('invalid')
   return field.options.mode === 'date' ? new Date(`${value}T00:00:00Z`) : value
 }
 
