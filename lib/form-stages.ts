@@ -132,7 +132,7 @@ export function planWrite (form: ModelForm<any>, values: Row, { precondition, ve
   const instance = form.instance as Row | undefined
   if (instance === undefined) return [{ op: 'insert', table: info.table, values }]
   if (precondition === undefined && versionColumn === undefined && Object.keys(values).length === 0) return []
-  return [{ op: 'update', table: info.table, key: instance[info.primaryKey], values, expect: precondition, bump: versionColumn }]
+  return [{ op: 'update', table: info.table, key: instance[info.primaryKey], values, expect: precondition, bump: versionColumn, stored: instance }]
 }
 
 /** Where a form's row is in a write: the index of its insert or update among the ops, or its key when no op writes it. */

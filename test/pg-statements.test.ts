@@ -59,6 +59,23 @@ t.test('an update that sets every column has no RETURNING; one that leaves a col
   t.strictSame(await adapter.write([{ op: 'update', table: people, key: 9, values: { ...VALUES } }]), [undefined], 'no row: nothing')
 })
 
+t.test('an update leaving columns out has no RETURNING while they hold the values the request read, and reads them back when they do not', async (t) => {
+  const { adapter, query, stored, last } = await setUp(t)
+  await adapter.write([{ op: 'insert', table: people, values: { ...VALUES, bio: null } }])
+  const read = await stored(people, 1) as Record<string, unknown>
+  const [row] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Bea' }, stored: read }])
+  t.match(last(), /"bio" is not distinct from \$\d+ and .*"mood" is not distinct from \$\d+\)$/)
+  t.notMatch(last(), /returning/)
+  t.strictSame(row, { ...read, name: 'Bea' })
+  t.strictSame(row, await stored(people, 1))
+  await query("update people set bio = 'changed meanwhile' where id = 1")
+  const [fresh] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Cy' }, stored: read }])
+  t.match(last(), /returning "bio", "age", "active", "born", "ref", "mood"$/, 'read back')
+  t.strictSame(fresh, { ...read, name: 'Cy', bio: 'changed meanwhile' })
+  t.strictSame(fresh, await stored(people, 1))
+  t.strictSame(await adapter.write([{ op: 'update', table: people, key: 9, values: { name: 'Dee' }, stored: { ...read, id: 9 } }]), [undefined], 'no row: nothing')
+})
+
 t.test('an update checked by a precondition knows the other columns from the row it locked', async (t) => {
   const { adapter, stored, last } = await setUp(t)
   await adapter.write([{ op: 'insert', table: people, values: VALUES }])

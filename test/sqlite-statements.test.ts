@@ -118,6 +118,37 @@ t.test('an update reads its row back when it leaves a column out or SQLite may s
   t.strictSame(converted, await stored(notes, 1), 'a converted kind (timestamp) is read back')
 })
 
+t.test('an update leaving columns out writes without RETURNING while they hold the values the request read, and reads them back when they do not', async (t) => {
+  const { sqlite, adapter, prepared, stored } = setup(t)
+  sqlite.exec('create table tagged (id integer primary key, name text not null, label text collate nocase, rank integer)')
+  const tagged = sqliteTable('tagged', { id: integer('id').primaryKey(), name: text('name').notNull(), label: text('label'), rank: integer('rank') })
+  await adapter.write([{ op: 'insert', table: people, values: { name: 'Ada', nick: 'countess', age: 36, score: 1.5 } }])
+  const read = (await stored(people, 1))!
+  prepared.length = 0
+  const [row] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Ada L', age: 37 }, stored: read }])
+  t.strictSame(row, { id: 1, name: 'Ada L', nick: 'countess', age: 37, score: 1.5 })
+  t.strictSame(row, await stored(people, 1))
+  t.match(prepared, [/^update "people" set "name" = \?, "age" = \? where \("people"."id" = \? and "people"."nick" is \? collate binary and "people"."score" is \?\)$/], 'one update, no RETURNING')
+
+  // another connection changed a left-out column after the request read the row: the answer is the stored row
+  sqlite.prepare("update people set nick = 'enchantress', score = null where id = 1").run()
+  const [fresh] = await adapter.write([{ op: 'update', table: people, key: 1, values: { name: 'Ada B', age: 38 }, stored: read }])
+  t.strictSame(fresh, { id: 1, name: 'Ada B', nick: 'enchantress', age: 38, score: null })
+  t.strictSame(fresh, await stored(people, 1))
+  t.ok(prepared.some((source) => source.startsWith('update') && source.endsWith('returning "nick", "score"')), 'read back with RETURNING')
+
+  // a NULL read is matched by a NULL stored; a NOCASE column is compared byte for byte
+  await adapter.write([{ op: 'insert', table: tagged, values: { id: 1, name: 'x', label: 'Red', rank: null } }])
+  const stale = { id: 1, name: 'x', label: 'red', rank: null }
+  const [labelled] = await adapter.write([{ op: 'update', table: tagged, key: 1, values: { name: 'y' }, stored: stale }])
+  t.strictSame(labelled, { id: 1, name: 'y', label: 'Red', rank: null }, "'red' read, 'Red' stored: the stored one")
+  const [same] = await adapter.write([{ op: 'update', table: tagged, key: 1, values: { name: 'z' }, stored: { ...stale, label: 'Red' } }])
+  t.strictSame(same, { id: 1, name: 'z', label: 'Red', rank: null })
+  t.strictSame(same, await stored(tagged as never, 1))
+  const [gone] = await adapter.write([{ op: 'update', table: tagged, key: 2, values: { name: 'none' }, stored: { ...stale, id: 2 } }])
+  t.equal(gone, undefined, 'no row with that key: nothing')
+})
+
 t.test('in safe-integer mode an insert reads its row back (the rowid is a bigint)', async (t) => {
   const { sqlite, adapter } = setup(t)
   sqlite.defaultSafeIntegers(true)

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, getTableName, is, ne, SQL, sql, type Column, type Table } from 'drizzle-orm'
 import { ObjectDoesNotExist, PreconditionFailedError } from '../errors.ts'
-import { then, type Mode } from '../maybe.ts'
+import { then, type MaybePromise, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
 import { DEFAULT_DB_TIMEOUT } from './faults.ts'
 import { listOrder, listShape, listWhere, type ListQuery } from './list.ts'
@@ -21,10 +21,12 @@ export interface Prepared {
   execute?: (params?: Record<string, unknown>) => unknown
   /** SQLite: runs a statement that returns no rows; better-sqlite3's result (`changes`, `lastInsertRowid`). */
   run?: (params?: Record<string, unknown>) => unknown
+  /** SQLite: a read's first row, or `undefined` (better-sqlite3's `get()`: it stops at the first row). */
+  first?: (params?: Record<string, unknown>) => Row | undefined
 }
 
 const first = (rows: Row[]): Row | undefined => rows[0]
-const any = (rows: Row[]): boolean => rows.length > 0
+const found = (row: Row | undefined): boolean => row !== undefined
 const counted = (rows: Row[]): number => Number(rows[0].n)
 
 /**
@@ -77,8 +79,13 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     return info.columns[info.primaryKey]
   }
 
+  /** Runs a prepared read and returns its first row, in the dialect's mode (a dialect may stop at that row). */
+  protected runFirst (statement: Prepared, params: Record<string, unknown>): Answer<TMode, Row | undefined> {
+    return this.rowsThen(this.run(statement, params), first)
+  }
+
   get (table: Table, key: unknown): Answer<TMode, Row | undefined> {
-    return this.rowsThen(this.run(this.getStatement(table), { __key: this.pkColumn(table).mapToDriverValue(key) }), first)
+    return this.runFirst(this.getStatement(table), { __key: this.pkColumn(table).mapToDriverValue(key) })
   }
 
   /** The prepared read of one row by primary key (parameter `__key`). */
@@ -127,7 +134,7 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
 
   exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Answer<TMode, boolean> {
     const [statement, params] = this.existsQuery(table, keys, values, exclude)
-    return this.rowsThen(this.run(statement, params), any)
+    return then(this.runFirst(statement, params) as MaybePromise<Row | undefined>, found) as Answer<TMode, boolean>
   }
 
   /** The prepared `exists` statement for these keys and its parameters. */
@@ -183,6 +190,26 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     const query = db.update(table).set(set).where(eq(info.columns[info.primaryKey], sql.placeholder('__key')))
     if (Array.isArray(returning)) return query.returning(Object.fromEntries(returning.map((key) => [key, info.columns[key]])))
     return returning === true ? query.returning() : query
+  }
+
+  /**
+   * Builds an update of exactly these keys by primary key, returning nothing, that matches the
+   * row only while each of the `unchanged` columns still holds the value given as `__was_<key>`
+   * (NULL included, compared byte for byte): when it matched, the stored row is the values
+   * written and those.
+   */
+  protected updateIfUnchangedQuery (db: any, table: Table, keys: readonly string[], unchanged: readonly string[]): any {
+    const info = this.describe(table)
+    const set: Record<string, unknown> = {}
+    for (const key of keys) set[key] = placeholder(info.columns[key], key)
+    const same = unchanged.map((key) => {
+      const column = info.columns[key]
+      const was = placeholder(column, `__was_${key}`)
+      if (this.dialect === 'postgresql') return sql`${column} is not distinct from ${was}`
+      // SQLite: `IS` is `=` that holds for two NULLs; a text column's own collation (NOCASE) must not decide it
+      return column.dataType === 'string' ? sql`${column} is ${was} collate binary` : sql`${column} is ${was}`
+    })
+    return db.update(table).set(set).where(and(eq(info.columns[info.primaryKey], sql.placeholder('__key')), ...same))
   }
 
   /** Builds a read of one row by primary key; `lock` reads it FOR UPDATE (PostgreSQL). */

@@ -65,10 +65,12 @@ export function insertSizes (count: number, width: number, maxParams: number, ma
 
 const ONE: number[] = [1]
 
-/** A list of keys as text, made once per list (a check passes the same lists every time). */
+/** A list of keys as text: made once per list of three or more (a check passes the same lists every time); a shorter one, often made fresh by its caller, is joined at once rather than remembered. */
 const listKeys = new WeakMap<readonly string[], string>()
 function listKey (list: readonly string[] | undefined): string {
   if (list === undefined) return '*'
+  if (list.length === 1) return list[0]
+  if (list.length === 2) return `${list[0]},${list[1]}`
   let key = listKeys.get(list)
   if (key === undefined) listKeys.set(list, key = list.join(','))
   return key
@@ -89,7 +91,8 @@ const at = (i: number): SQL => sql.placeholder(String(i)) as unknown as SQL
 /** `(a, b) IN ((?, ?), ...)` (or `a IN (...)`) over `size` tuples, placeholders from `from`. */
 function inTuples (columns: readonly Column[], size: number, from = 0): SQL {
   const width = columns.length
-  if (width === 1) return inArray(columns[0], Array.from({ length: size }, (_, i) => at(from + i)))
+  // one key: `=`, which SQLite plans more cheaply than an `IN` list of one
+  if (width === 1) return size === 1 ? eq(columns[0], at(from)) : inArray(columns[0], Array.from({ length: size }, (_, i) => at(from + i)))
   const tuples = Array.from({ length: size }, (_, i) => sql`(${sql.join(columns.map((_, j) => at(from + i * width + j)), sql`, `)})`)
   return sql`(${sql.join([...columns], sql`, `)}) in (${sql.join(tuples, sql`, `)})`
 }

@@ -9,6 +9,8 @@ import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
 
 /** The cache key of a write without RETURNING, by the key of the write with it: made once, not on every write. */
 const runKeys = new Map<string, string>()
+/** The cache key of an update that matches while the columns it leaves out are unchanged, by the key of the write. */
+const casKeys = new Map<string, string>()
 
 /**
  * Column kinds whose values SQLite stores and Drizzle reads back unchanged, with the values that
@@ -71,6 +73,16 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
     }
   }
 
+  protected override runFirst (statement: Prepared, params: Record<string, unknown>): Row | undefined | Promise<Row | undefined> {
+    const { first } = statement
+    if (first === undefined) return super.runFirst(statement, params)
+    try {
+      return first(params)
+    } catch (error) {
+      return retryLocked(error, () => first(params), this.timeout)
+    }
+  }
+
   write (ops: readonly WriteOp[]): Array<Row | undefined> | Promise<Array<Row | undefined>> {
     try {
       return this.writeNow(ops)
@@ -118,6 +130,14 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
         (this.getStatement(op.table).all!({ __key: lastInsertRowid }) as Row[])[0]
     }
     const leftOut = plan !== null && op.op === 'update' ? plan.leftOut(shape.params) : undefined
+    if (leftOut !== undefined && op.op === 'update' && op.stored !== undefined && plan!.acceptsUpdate(shape.params, op.key, op.stored)) {
+      // the columns left out as the request read them: the update matches only while they still hold those values
+      for (const key of leftOut) shape.params[`__was_${key}`] = op.stored[key]
+      let casKey = casKeys.get(shape.key)
+      if (casKey === undefined) casKeys.set(shape.key, casKey = `${shape.key}:unchanged:${leftOut.join(',')}`)
+      const statement = this.prepared(op.table, casKey, () => this.updateIfUnchangedQuery(this.db, op.table, shape.keys, leftOut).prepare())
+      if ((statement.run!(shape.params) as { changes: number }).changes > 0) return plan!.row(shape.params, op.key, false, op.stored)
+    }
     if (leftOut !== undefined) {
       // RETURNING only the columns the update leaves out: the rest are the values written
       const statement = this.prepared(op.table, `${shape.key}:rest`, () => this.updateQuery(this.db, op.table, shape.keys, undefined, leftOut).prepare())
@@ -157,7 +177,7 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
  * parameters, without Drizzle's work on every call (finding each placeholder by class, mapping
  * each row through its selected fields). Parameters are bound in order and rows read as arrays,
  * decoded by their table's columns; `all()` always runs the statement to completion, so a write
- * with RETURNING is committed and checkpointed. The statement itself when its result columns are
+ * with RETURNING is committed and checkpointed (`first()`, for reads, stops at the first row). The statement itself when its result columns are
  * not all columns of `table`, when the driver is not better-sqlite3, or when the database has a
  * Drizzle logger or cache, which the runner would skip.
  */
@@ -177,5 +197,11 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
   }
   stmt.raw(true)
   const decode = decoderOf(columns.map((c) => c![0]), columns.map((c) => c![1]))
-  return { all: (params) => decode(stmt.all(bind(params))) }
+  return {
+    all: (params) => decode(stmt.all(bind(params))),
+    first: (params) => {
+      const raw = stmt.get(bind(params))
+      return raw === undefined ? undefined : decode([raw])[0]
+    }
+  }
 }

@@ -90,7 +90,17 @@ export type RelatedSet = readonly [unknown, readonly unknown[]]
  */
 export type WriteOp =
   | { readonly op: 'insert', readonly table: Table, readonly values: Row | ((done: Row[]) => Row), readonly batch?: boolean }
-  | { readonly op: 'update', readonly table: Table, readonly key: unknown, readonly values: Row | ((done: Row[]) => Row), readonly expect?: Precondition, readonly bump?: string, readonly required?: boolean }
+  | {
+    readonly op: 'update',
+    readonly table: Table,
+    readonly key: unknown,
+    readonly values: Row | ((done: Row[]) => Row),
+    readonly expect?: Precondition,
+    readonly bump?: string,
+    readonly required?: boolean,
+    /** The row as the request read it: an adapter may then write without reading back the columns the update leaves out, while they still hold these values. */
+    readonly stored?: Row
+  }
   | { readonly op: 'delete', readonly table: Table, readonly key: unknown, readonly expect?: Precondition, readonly required?: boolean }
   | { readonly op: 'relate', readonly table: Table, readonly source: string, readonly target: string, readonly sets: ReadonlyArray<RelatedSet> | ((done: Row[]) => ReadonlyArray<RelatedSet>), readonly replace: boolean, readonly defaults?: Row }
 

@@ -10,8 +10,20 @@ import { checkRange, cleanScalar, rangeSchema, text, type KindSpec } from './kin
 const INTEGER = /^[+-]?\d+(?:\.0*)?$/
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
+/** Whether `value` is 1 to 15 ASCII digits: an integer that is safe as a number, read without a regular expression. */
+function shortDigits (value: string): boolean {
+  if (value.length === 0 || value.length > 15) return false
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
 function toInteger (field: Field, raw: unknown): number | bigint {
   const value = text(field, raw)
+  // the common case (a key in a URL, a count): plain digits that fit
+  if (shortDigits(value)) return field.options.mode === 'bigint' ? BigInt(value) : Number(value)
   if (!INTEGER.test(value)) throw field.error('invalid')
   const digits = value.replace(/\.0*$/, '')
   if (field.options.mode === 'bigint') return BigInt(digits)
