@@ -38,10 +38,15 @@ for (let r = 0; r < ROUNDS; r++) {
   const order = r % 2 === 0 ? ['plugin', 'baseline'] as const : ['baseline', 'plugin'] as const
   for (const kind of order) if (only === undefined || only === kind) results[kind].push(await batch(kind))
 }
-const p = median(results.plugin)
-const b = median(results.baseline)
-const paired = median(results.plugin.map((x, i) => results.baseline[i] / x))
-console.log(`${phase}: plugin ${p.toFixed(1)} µs, baseline ${b.toFixed(1)} µs, cpu ratio ${(b / p).toFixed(3)}, paired ${paired.toFixed(3)}`)
+if (only !== undefined) {
+  // one app only (to profile it): its own figure
+  console.log(`${phase}: ${only} ${median(results[only]).toFixed(1)} µs`)
+} else {
+  const p = median(results.plugin)
+  const b = median(results.baseline)
+  const paired = median(results.plugin.map((x, i) => results.baseline[i] / x))
+  console.log(`${phase}: plugin ${p.toFixed(1)} µs, baseline ${b.toFixed(1)} µs, cpu ratio ${(b / p).toFixed(3)}, paired ${paired.toFixed(3)}`)
+}
 await apps.plugin.close()
 await apps.baseline.close()
 rmSync(dir, { recursive: true, force: true })
