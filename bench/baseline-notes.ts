@@ -61,7 +61,9 @@ export function registerNotes (app: FastifyInstance, sqlite: Database.Database, 
     // the form's clean
     if (timestamp !== undefined && timestamp.getTime() > Date.now()) fields.__all__ = [FUTURE]
     if (fields.text !== undefined || fields.timestamp !== undefined || fields.__all__ !== undefined) return sendFields(reply, fields)
-    const row = timestamp === undefined ? insertNow.get(text)! : insertStamped.get(Math.floor(timestamp.getTime() / 1000), text)!
+    // all(), not get(): a write with RETURNING that is reset before it is done commits without
+    // SQLite's WAL hook, so the automatic checkpoint never runs and the WAL grows without end
+    const row = timestamp === undefined ? insertNow.all(text)[0] : insertStamped.all(Math.floor(timestamp.getTime() / 1000), text)[0]
     const href = `${request.protocol}://${request.host}/api/sticky-notes/${row.id}/`
     return reply.code(201).header('Location', href).send({
       stat: 'ok',
