@@ -177,9 +177,11 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
  * parameters, without Drizzle's work on every call (finding each placeholder by class, mapping
  * each row through its selected fields). Parameters are bound in order and rows read as arrays,
  * decoded by their table's columns; `all()` always runs the statement to completion, so a write
- * with RETURNING is committed and checkpointed (`first()`, for reads, stops at the first row). The statement itself when its result columns are
- * not all columns of `table`, when the driver is not better-sqlite3, or when the database has a
- * Drizzle logger or cache, which the runner would skip.
+ * with RETURNING is committed through SQLite's WAL hook and checkpointed (a statement reset
+ * before it is done commits without it); `first()`, for reads only, stops at the first row.
+ * The statement itself when its result columns are not all columns of `table`, when the driver
+ * is not better-sqlite3, or when the database has a Drizzle logger or cache, which the runner
+ * would skip.
  */
 function direct (client: any, table: Table, statement: Prepared): Prepared {
   const query = (statement as { getQuery?: () => { sql: string, params: unknown[] } }).getQuery?.()
