@@ -4,6 +4,7 @@ import { then, type MaybePromise, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
 import { DEFAULT_DB_TIMEOUT } from './faults.ts'
 import { listOrder, listShape, listWhere, type ListQuery } from './list.ts'
+import type { RowPlan } from './row-plan.ts'
 import type { Adapter, Answer, GuardOptions, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 let sequence = 0
@@ -210,6 +211,18 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
       return column.dataType === 'string' ? sql`${column} is ${was} collate binary` : sql`${column} is ${was}`
     })
     return db.update(table).set(set).where(and(eq(info.columns[info.primaryKey], sql.placeholder('__key')), ...same))
+  }
+
+  /**
+   * The row an update that leaves `leftOut` out may be written against with
+   * `updateIfUnchangedQuery`: the row the request read (`op.stored`), when its values and the
+   * update's are stored unchanged; its left-out values are then put in `params` as `__was_<key>`.
+   * `undefined` when the update must read those columns back.
+   */
+  protected storedForUnchanged (op: WriteOp, plan: RowPlan | null, params: Record<string, unknown>, leftOut: readonly string[] | undefined): Row | undefined {
+    if (leftOut === undefined || plan === null || op.op !== 'update' || op.stored === undefined || !plan.acceptsUpdate(params, op.key, op.stored)) return undefined
+    for (const key of leftOut) params[`__was_${key}`] = op.stored[key]
+    return op.stored
   }
 
   /** Builds a read of one row by primary key; `lock` reads it FOR UPDATE (PostgreSQL). */

@@ -250,11 +250,11 @@ export class PgAdapter extends BatchAdapter<'async'> {
       return plan.row(shape.params, inserted![this.describe(table).primaryKey], true)
     }
     const leftOut = plan !== null && op.op === 'update' ? plan.leftOut(shape.params) : undefined
-    if (leftOut !== undefined && op.op === 'update' && op.stored !== undefined && plan!.acceptsUpdate(shape.params, op.key, op.stored)) {
+    const stored = this.storedForUnchanged(op, plan, shape.params, leftOut)
+    if (stored !== undefined) {
       // the columns left out as the request read them: the update matches only while they still hold those values
-      for (const column of leftOut) shape.params[`__was_${column}`] = op.stored[column]
-      const answer = await run(table, `${shape.key}:unchanged:${leftOut.join(',')}`, (db) => this.updateIfUnchangedQuery(db, table, shape.keys, leftOut), shape.params) as unknown as { rowCount?: number | null, affectedRows?: number }
-      if ((answer.rowCount ?? answer.affectedRows ?? 0) > 0) return plan!.row(shape.params, op.key, false, op.stored)
+      const answer = await run(table, `${shape.key}:unchanged`, (db) => this.updateIfUnchangedQuery(db, table, shape.keys, leftOut!), shape.params) as unknown as { rowCount?: number | null, affectedRows?: number }
+      if ((answer.rowCount ?? answer.affectedRows ?? 0) > 0) return plan!.row(shape.params, (op as { key: unknown }).key, false, stored)
     }
     if (leftOut !== undefined) {
       // RETURNING only the columns the update leaves out: the rest are the values written

@@ -130,13 +130,14 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
         (this.getStatement(op.table).all!({ __key: lastInsertRowid }) as Row[])[0]
     }
     const leftOut = plan !== null && op.op === 'update' ? plan.leftOut(shape.params) : undefined
-    if (leftOut !== undefined && op.op === 'update' && op.stored !== undefined && plan!.acceptsUpdate(shape.params, op.key, op.stored)) {
+    const stored = this.storedForUnchanged(op, plan, shape.params, leftOut)
+    if (stored !== undefined) {
       // the columns left out as the request read them: the update matches only while they still hold those values
-      for (const key of leftOut) shape.params[`__was_${key}`] = op.stored[key]
+      // (they follow from the keys written, so the write's key names the statement)
       let casKey = casKeys.get(shape.key)
-      if (casKey === undefined) casKeys.set(shape.key, casKey = `${shape.key}:unchanged:${leftOut.join(',')}`)
-      const statement = this.prepared(op.table, casKey, () => this.updateIfUnchangedQuery(this.db, op.table, shape.keys, leftOut).prepare())
-      if ((statement.run!(shape.params) as { changes: number }).changes > 0) return plan!.row(shape.params, op.key, false, op.stored)
+      if (casKey === undefined) casKeys.set(shape.key, casKey = `${shape.key}:unchanged`)
+      const statement = this.prepared(op.table, casKey, () => this.updateIfUnchangedQuery(this.db, op.table, shape.keys, leftOut!).prepare())
+      if ((statement.run!(shape.params) as { changes: number }).changes > 0) return plan!.row(shape.params, (op as { key: unknown }).key, false, stored)
     }
     if (leftOut !== undefined) {
       // RETURNING only the columns the update leaves out: the rest are the values written
