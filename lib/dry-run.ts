@@ -5,6 +5,7 @@
  * a value free during the dry run may be taken before the real request.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { HandleFormRequestArgs } from './form-request.ts'
 import { then, type MaybePromise } from './maybe.ts'
 import { onlyList, trimItem } from './responses.ts'
 import type { ResourceRoute } from './routes.ts'
@@ -16,11 +17,13 @@ export function isDryRun (request: FastifyRequest): boolean {
   return value === '1' || value === 'true'
 }
 
-/** The form request's arguments for a dry run: `dryRun`, and the `only-fields` whose errors count; nothing for any other request. */
-export function dryRunArgs (request: FastifyRequest): { dryRun?: true, onlyFields?: ReadonlySet<string> } {
-  if (!isDryRun(request)) return {}
+/** A form request's arguments with a dry run's own when the request is one (`dryRun`, and the `only-fields` whose errors count); `args` itself, changed in place. */
+export function withDryRun (request: FastifyRequest, args: HandleFormRequestArgs<any>): HandleFormRequestArgs<any> {
+  if (!isDryRun(request)) return args
+  args.dryRun = true
   const only = onlyList(request.query as Record<string, unknown>, 'only-fields')
-  return only === undefined ? { dryRun: true } : { dryRun: true, onlyFields: only }
+  if (only !== undefined) args.onlyFields = only
+  return args
 }
 
 /** The row of a dry run as the answer carries it: `serializeObject`'s fields trimmed by `only-fields`, without links (a row not written has no URL). */

@@ -2,6 +2,7 @@
  * Turns `modelForm` options into the form's fields, once, when the form is defined: which
  * columns are in, and each field's label, help text, messages and limits.
  */
+import { compileForm, type CompiledForm } from './form-compiled.ts'
 import type { Table } from 'drizzle-orm'
 import { NON_FIELD_ERRORS } from './errors.ts'
 import { Field, fieldOf } from './fields/index.ts'
@@ -64,6 +65,8 @@ export interface FormMeta {
   readonly cleanHooks: ReadonlyArray<readonly [string, (value: any, form: any) => unknown]>
   /** Form fields that are columns, written by `save()`. */
   readonly saved: readonly string[]
+  /** The loops over the fields and saved columns, written out once (lib/form-compiled.ts). */
+  readonly compiled: CompiledForm
   /** Single-column foreign keys by field: the table and column the value must exist in. */
   readonly references: ReadonlyMap<string, { table: Table, column: string }>
   /** The same, as a list in form order. */
@@ -135,7 +138,7 @@ export function buildMeta (model: Model, options: ModelFormOptions<Table, string
     if (kind !== 'string') throw new codes.FFR_ERR_FILE_COLUMN(tableName, key, kind)
   }
   const cleanHooks = names.filter((key) => typeof options.clean?.[key] === 'function').map((key) => [key, options.clean![key]!] as const)
-  return { model, info, options, baseFields, cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks, manyToMany, fileFields }
+  return { model, info, options, baseFields, compiled: compileForm(baseFields, saved, info.columns), cleanHooks, saved, references, referenceList: names.filter((key) => references.has(key)).map((key) => [key, references.get(key)!] as const), uniqueChecks, manyToMany, fileFields }
 }
 
 /**

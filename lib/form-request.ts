@@ -13,12 +13,11 @@ import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
 import { ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { saveForm } from './form-save.ts'
 import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
-import { boundData } from './form-stages.ts'
 import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 import { answerDryRun, cleanDryRun } from './dry-run-stages.ts'
-import type { ModelFormSet } from './formset.ts'
+import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { cleanWithInlines, makeInlines, saveWithInlines } from './inline-stages.ts'
 import type { Row } from './db/index.ts'
 
@@ -57,7 +56,7 @@ export interface FormRequest {
   parseErrors?: Array<readonly [string, ValidationError]>
   form?: ModelForm<any>
   /** The inline formsets the request names, by key (a resource with `inlines`). */
-  inlines?: Array<readonly [string, ModelFormSet<any>]>
+  inlines?: ReadonlyArray<readonly [string, ModelFormSet<any>]>
   saved?: Row
   result?: FormResult<any>
   done?: boolean
@@ -77,14 +76,16 @@ export interface FormRequestPlan {
   readonly extraKeys: readonly string[]
   /** The same plan without its file stages, for a request that sends no file and names no file field; `undefined` when the plan has none. */
   readonly withoutFiles?: FormRequestPlan
+  /** The resource's inline formset classes by key (`inlines`), listed once. */
+  readonly inlines: ReadonlyArray<readonly [string, ModelFormSetClass<any>]>
   /** The dry-run variant: the same stages up to the checks, then `answerDryRun` in the place of every write stage. */
   readonly dryRun?: FormRequestPlan
 }
 
-/** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data). */
+/** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data; lib/form-compiled.ts). */
 export function bindData (state: FormRequest): void {
   const { data } = state.args
-  const formData = boundData(state.plan.FormClass.baseFields, data, state.args.instance)
+  const formData = state.plan.FormClass.meta.compiled.boundData(data, state.args.instance)
   for (const key of state.plan.extraKeys) if (Object.hasOwn(data, key)) formData[key] = data[key]
   state.formData = formData
 }
@@ -168,7 +169,10 @@ function withFiles (saveStage: Stage<FormRequest>): Stage<FormRequest> {
 
 /** Envelope: `[201 | 200, {<name>: row}]`, as the default `buildFormSuccessResponse` makes it. */
 export function envelope (state: FormRequest): void {
-  state.result = [state.args.instance === undefined ? 201 : 200, { [state.resource.name]: state.saved as never }]
+  // a property set rather than a computed key in a literal, which V8 defines through its runtime
+  const payload: Record<string, never> = {}
+  payload[state.resource.name] = state.saved as never
+  state.result = [state.args.instance === undefined ? 201 : 200, payload]
   state.done = true
 }
 
@@ -216,7 +220,7 @@ export function planFormRequest (resource: FormResource<any, any>, { create, dry
     return stages
   }
   const { fileFields } = FormClass.meta
-  const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [] }
+  const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [], inlines: Object.entries(resource.inlines ?? {}) }
   const dry = dryRun ? {} : { dryRun: planFormRequest(resource, { create, dryRun: true }) }
   if (fileFields.length === 0 || dryRun) return { ...plain, ...dry, stages: stagesOf(false) }
   const extraKeys = fileFields.map((name) => `${name}-clear`)

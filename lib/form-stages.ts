@@ -17,20 +17,6 @@ export { checkManyToMany, checkReferences, checkUnique } from './form-checks.ts'
 /** A stage of a form's cleaning: works on the form, files errors on it. */
 export type FormStage = Stage<ModelForm<any>>
 
-/** The bound data of a form: each field from the request data, else the instance, else its initial value (Django's initial < instance < data). */
-export function boundData (fields: Readonly<Record<string, { initialValue (): unknown }>>, data: Readonly<Record<string, unknown>>, instance?: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const bound: Record<string, unknown> = {}
-  for (const name in fields) {
-    if (Object.hasOwn(data, name)) bound[name] = data[name]
-    else if (instance !== undefined && Object.hasOwn(instance, name)) bound[name] = instance[name]
-    else {
-      const initial = fields[name].initialValue()
-      if (initial !== undefined) bound[name] = initial
-    }
-  }
-  return bound
-}
-
 /**
  * Clean fields: each field's `clean` (Django's `to_python`, `validate`, validators) of the value
  * its kind reads (`data[name]`, or a file kind's upload and clear flag); a field with an error
@@ -38,8 +24,10 @@ export function boundData (fields: Readonly<Record<string, { initialValue (): un
  * leaves out (the row keeps its set).
  */
 export function cleanFields (form: ModelForm<any>): void {
-  const { data } = form
   const fields = form.fieldsNow
+  // the class's own fields: the loop below, written out for them
+  if (fields === form.meta.baseFields) return form.meta.compiled.cleanFields(form)
+  const { data } = form
   const errors = form.errorsNow
   const cleaned = form.cleanedData as Row
   for (const name in fields) {
@@ -104,26 +92,7 @@ export function cleanStages (meta: FormMeta): FormStage[] {
  * when it holds exactly those (no copy: a batch of 10,000 rows holds one set of values).
  */
 export function valuesToSave (form: ModelForm<any>): Row {
-  const { meta, data } = form
-  const cleaned = form.cleanedData as Row
-  const { columns } = meta.info
-  // as Django's construct_instance: a column with a default keeps it when the data leaves the field out
-  const leftOut = (key: string): boolean => {
-    const value = cleaned[key]
-    return value === undefined || (value === null && columns[key].hasDefault && !(key in data))
-  }
-  let count = 0
-  let same = true
-  for (const key of meta.saved) {
-    if (leftOut(key)) same &&= !Object.hasOwn(cleaned, key)
-    else count++
-  }
-  if (same) {
-    if (Object.keys(cleaned).length === count) return cleaned
-  }
-  const values: Row = {}
-  for (const key of meta.saved) if (!leftOut(key)) values[key] = cleaned[key]
-  return values
+  return form.meta.compiled.valuesToSave(form)
 }
 
 /** Plan the write: the insert, or the update of the instance's row; none when an update has nothing to write. */

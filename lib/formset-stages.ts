@@ -9,7 +9,6 @@ import { NON_FIELD_ERRORS, ValidationError } from './errors.ts'
 import { keyText } from './fields/relations.ts'
 import { manyToManyOf, referencesOf, uniqueOf, uniqueValues } from './form-checks.ts'
 import { batchPlanOf, isClean, type ModelForm } from './form.ts'
-import { boundData } from './form-stages.ts'
 import type { ModelFormSet } from './formset.ts'
 import { classify, itemFiles, readManagement, refuse, type FormSetItem } from './formset-items.ts'
 import { FORMSET_MESSAGES, type FormSetMeta } from './formset-meta.ts'
@@ -127,7 +126,7 @@ export function makeForms (formset: ModelFormSet<any>): void | Promise<void> {
   return eachInTurn(formset.items, (item) => {
     if (item.kind !== 'create' && item.kind !== 'update') return
     // a new item's own data is its bound data when no field has an initial value: no copy of it
-    const data = item.instance === undefined && !initials ? item.data : boundData(FormClass.baseFields, item.data, item.instance)
+    const data = item.instance === undefined && !initials ? item.data : FormClass.meta.compiled.boundData(item.data, item.instance)
     const made = formset.bindItem !== undefined
       ? formset.bindItem(item, formset)
       : new FormClass({ db: formset.database, data, files: item.files, instance: item.instance, request: formset.request, ...formset.formKwargs })

@@ -9,7 +9,7 @@ import {
   PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
 } from './errors.ts'
 import type { FormResult } from './form-request.ts'
-import { dryRunArgs, dryRunItem, sendDryRun } from './dry-run.ts'
+import { dryRunItem, sendDryRun, withDryRun } from './dry-run.ts'
 import { expandItems, expansionsAsked } from './expand.ts'
 import { seeOther, wantsHtml } from './html.ts'
 import { allOf, attempt, isThenable, then, type MaybePromise } from './maybe.ts'
@@ -204,7 +204,7 @@ export function createItem (request: FastifyRequest, reply: FastifyReply): Done 
   // `_method` tunnels to an item URL only
   if (Object.hasOwn(data, '_method')) return methodNotAllowed(request, reply)
   return permitted(request, reply, route.resource.hasModifyPermissions(request), () =>
-    then(route.formRequest({ request, data, files: uploadsOf(request), ...dryRunArgs(request) }), (result) => sendFormResult(route, request, reply, result))) as Done
+    then(route.formRequest(withDryRun(request, { request, data, files: uploadsOf(request) })), (result) => sendFormResult(route, request, reply, result))) as Done
 }
 
 /** `GET <item>`: the item with its `ETag`; 304 for an `If-None-Match` that lists it. */
@@ -246,7 +246,7 @@ export function updateItem (request: FastifyRequest, reply: FastifyReply): Done 
       }
       const precondition = expectation(route, request)
       return attempt(
-        () => route.formRequest({ request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition }, ...dryRunArgs(request) }),
+        () => route.formRequest(withDryRun(request, { request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } })),
         (result) => sendFormResult(route, request, reply, result),
         (error) => writeFailed(route, reply, error)
       )

@@ -6,7 +6,7 @@
  */
 import { ObjectDoesNotExist, PreconditionFailedError, type ValidationError } from './errors.ts'
 import { conflicting, missingRelated } from './form-checks.ts'
-import { refuse, saveOptions, type FormRequest } from './form-request.ts'
+import { clean, refuse, save, saveOptions, type FormRequest } from './form-request.ts'
 import { planWrite, relateOps, valuesToSave, violationError, writtenSets, type RowAt } from './form-stages.ts'
 import type { ModelFormSet } from './formset.ts'
 import { formSetErrors } from './formset-errors.ts'
@@ -15,6 +15,9 @@ import { formSetWriteFailed, planFormSetWrite, type FormSetWrite } from './forms
 import { attempt, eachInTurn, isThenable, then, type MaybePromise } from './maybe.ts'
 import { rememberSets } from './relations.ts'
 import type { Row, WriteOp } from './db/index.ts'
+
+/** The inline formsets of a request that names none. */
+const NONE: ReadonlyArray<readonly [string, ModelFormSet<any>]> = Object.freeze([])
 
 /** The body an inline key names: a JSON list under the key, or the whole HTML body when it has fields `<key>-...` (Django's management form). */
 export function inlineData (data: Readonly<Record<string, unknown>>, key: string): unknown {
@@ -27,17 +30,19 @@ export function inlineData (data: Readonly<Record<string, unknown>>, key: string
 /** Make the inline formsets: one for each inline key the request names, over the parent row (none yet for a create). */
 export function makeInlines (state: FormRequest): void {
   const { resource, args } = state
-  const inlines: Array<readonly [string, ModelFormSet<any>]> = []
-  for (const [key, FormSetClass] of Object.entries(resource.inlines)) {
+  let inlines: Array<readonly [string, ModelFormSet<any>]> | undefined
+  for (const [key, FormSetClass] of state.plan.inlines) {
     const data = inlineData(args.data, key)
     if (data === undefined) continue
-    inlines.push([key, new FormSetClass({ db: resource.db, data: data as Record<string, unknown>, files: args.files, request: args.request, instance: args.instance, prefix: key })])
+    (inlines ??= []).push([key, new FormSetClass({ db: resource.db, data: data as Record<string, unknown>, files: args.files, request: args.request, instance: args.instance, prefix: key })])
   }
-  state.inlines = inlines
+  state.inlines = inlines ?? NONE
 }
 
 /** Clean the parent's form and every inline formset; any error answers 400 with all of them. */
 export function cleanWithInlines (state: FormRequest): MaybePromise<void> {
+  // a request that names no inline: the parent's form alone
+  if (state.inlines!.length === 0) return clean(state)
   let valid = true
   const settled = (ok: boolean): void => { valid &&= ok }
   const formDone = then(state.form!.validate(), settled)
@@ -67,7 +72,8 @@ export function refuseWithInlines (state: FormRequest, error?: unknown): void {
  * Resolves the parent row, its new children remembered for the answer.
  */
 export function saveWithInlines (state: FormRequest): MaybePromise<void> {
-  if (state.inlines!.length === 0) return writeWithInlines(state)
+  // an update that names no inline is the parent's own save (a create still remembers it has no children)
+  if (state.inlines!.length === 0) return state.args.instance === undefined ? writeWithInlines(state) : save(state)
   // the children's uploads are stored first, so that their plans write the keys (the parent's are the plan's file stages)
   const children = formsWithFiles(state.inlines!.flatMap(([, formset]) => formset.items.map((item) => item.kind === 'delete' ? undefined : item.form)))
   for (const child of children) child.storage ??= state.resource.storage

@@ -28,6 +28,8 @@ export function rememberedOf (row: Row): Record<string, unknown> | undefined {
 export interface ChildRelation {
   readonly table: Table
   readonly fk: string
+  /** `[fk]`, made once: the column list the children are read by. */
+  readonly fkList: readonly string[]
   readonly manyToMany: ReadonlyArray<readonly [string, ManyToMany]>
   /** The children's columns that hold file keys (served as URLs). */
   readonly fileColumns: readonly string[]
@@ -68,7 +70,17 @@ export function withRelations (adapter: Adapter, relations: Relations, rows: rea
     const remembered: Row[] = []
     if (child.manyToMany.length > 0) for (const row of out) if (Object.hasOwn(row, name)) remembered.push(...row[name] as Row[])
     if (lacking.length === 0 && remembered.length === 0) continue
-    const read = lacking.length === 0 ? [] : adapter.findIn(child.table, [child.fk], lacking.map((row) => [row[relations.primaryKey]]))
+    if (lacking.length === 1 && remembered.length === 0) {
+      // one item's children (a read or an update of one row): its own list, nothing to group
+      (reads ??= []).push(then(adapter.findIn(child.table, child.fkList, [[lacking[0][relations.primaryKey]]]), (found) => {
+        const pk = adapter.describe(child.table).primaryKey
+        if (found.length > 1) found.sort((a, b) => compareKeys(a[pk], b[pk]))
+        lacking[0][name] = found
+        return found.length === 0 || child.manyToMany.length === 0 ? undefined : then(withRelations(adapter, { primaryKey: pk, manyToMany: child.manyToMany, children: [] }, found), () => undefined)
+      }))
+      continue
+    }
+    const read = lacking.length === 0 ? [] : adapter.findIn(child.table, child.fkList, lacking.map((row) => [row[relations.primaryKey]]))
     ;(reads ??= []).push(then(read, (found) => {
       const pk = adapter.describe(child.table).primaryKey
       found.sort((a, b) => compareKeys(a[pk], b[pk]))

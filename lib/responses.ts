@@ -81,7 +81,10 @@ export function varyByLanguage (reply: FastifyReply): FastifyReply {
 
 /** The success envelope of one item: `{stat: "ok", <key>: item}`. */
 export function success (key: string, item: unknown): Record<string, unknown> {
-  return { stat: 'ok', [key]: item }
+  // a property set rather than a computed key in a literal, which V8 defines through its runtime
+  const envelope: Record<string, unknown> = { stat: 'ok' }
+  envelope[key] = item
+  return envelope
 }
 
 /** The absolute URL of a path on this request's host, as djblets' `build_absolute_uri`. */
@@ -147,9 +150,9 @@ export function trimItem (item: Record<string, unknown>, links: Record<string, L
     outLinks = {}
     for (const key of onlyLinks) if (Object.hasOwn(links, key)) outLinks[key] = links[key]
   }
-  // a copy by hand: spreading a row read from the database takes V8's slow path, five times the cost
-  const trimmed: Record<string, unknown> = {}
-  for (const key in out) if (Object.hasOwn(out, key)) trimmed[key] = out[key]
+  // Object.assign onto an empty object copies a row's own keys on V8's fast path; a spread, or a
+  // copy key by key (a store by a key that changes, which V8 makes megamorphic), costs several times more
+  const trimmed: Record<string, unknown> = Object.assign({}, out)
   trimmed.links = outLinks
   return trimmed
 }

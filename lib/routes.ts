@@ -81,7 +81,7 @@ function relationsOf (resource: FormResource<any, any>, primaryKey: string): Rel
   const children = Object.entries(resource.inlines ?? {}).map(([key, FormSetClass]) => {
     const { info, inline, model } = FormSetClass.meta
     if (inline === undefined || inline.parent.table !== resource.table) throw new codes.FFR_ERR_INLINE_PARENT(resource.name, key)
-    return [key, { table: info.table, fk: inline.fk, manyToMany: Object.entries(model.manyToMany), fileColumns: fileColumnsOf([FormSetClass.meta.FormClass], info) }] as const
+    return [key, { table: info.table, fk: inline.fk, fkList: [inline.fk], manyToMany: Object.entries(model.manyToMany), fileColumns: fileColumnsOf([FormSetClass.meta.FormClass], info) }] as const
   })
   return manyToMany.length === 0 && children.length === 0 ? undefined : { primaryKey, manyToMany, children }
 }

@@ -4,7 +4,8 @@ import { then, type MaybePromise, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
 import { DEFAULT_DB_TIMEOUT } from './faults.ts'
 import { listOrder, listShape, listWhere, type ListQuery } from './list.ts'
-import type { RowPlan } from './row-plan.ts'
+import type { LeftOut, RowPlan } from './row-plan.ts'
+import { tableWritesOf, type TableWrites } from './write-shape.ts'
 import type { Adapter, Answer, GuardOptions, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 let sequence = 0
@@ -161,15 +162,7 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
    * added for keys it lacks: Drizzle would call them once, when the statement is prepared.
    */
   protected withDefaults (table: Table, values: Row, op: 'insert' | 'update'): Row {
-    let makers = defaultMakers.get(table)
-    if (makers === undefined) defaultMakers.set(table, makers = findDefaultMakers(this.describe(table).columns))
-    let filled: Row | undefined
-    for (const [key, make] of makers[op]) {
-      if (values[key] !== undefined) continue
-      const value = make()
-      if (!is(value, SQL)) (filled ??= { ...values })[key] = value
-    }
-    return filled ?? values
+    return filledDefaults(writesOf(table, this.describe(table)).makers[op], values)
   }
 
   /** Builds an insert of exactly these keys, with placeholders, returning the row (`'key'`: its primary key only; `false`: nothing). */
@@ -219,9 +212,9 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
    * update's are stored unchanged; its left-out values are then put in `params` as `__was_<key>`.
    * `undefined` when the update must read those columns back.
    */
-  protected storedForUnchanged (op: WriteOp, plan: RowPlan | null, params: Record<string, unknown>, leftOut: readonly string[] | undefined): Row | undefined {
+  protected storedForUnchanged (op: WriteOp, plan: RowPlan | null, params: Record<string, unknown>, leftOut: LeftOut | undefined): Row | undefined {
     if (leftOut === undefined || plan === null || op.op !== 'update' || op.stored === undefined || !plan.acceptsUpdate(params, op.key, op.stored)) return undefined
-    for (const key of leftOut) params[`__was_${key}`] = op.stored[key]
+    for (let i = 0; i < leftOut.length; i++) params[leftOut.was[i]] = op.stored[leftOut[i]]
     return op.stored
   }
 
@@ -246,30 +239,22 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
   }
 
   /** The cache key and parameters of an update or insert, with `$defaultFn` / `$onUpdateFn` values filled in. */
-  protected shapeOf (op: WriteOp & { op: 'insert' | 'update' }, done: Row[]): { key: string, keys: string[], params: Record<string, unknown> } {
-    const values = this.withDefaults(op.table, typeof op.values === 'function' ? op.values(done) : op.values, op.op)
-    const keys: string[] = []
-    const params: Record<string, unknown> = {}
-    for (const key in values) {
-      const value = values[key]
-      if (value === undefined || !Object.hasOwn(values, key)) continue
-      keys.push(key)
-      params[key] = value
-    }
-    if (op.op !== 'insert') params.__key = this.pkColumn(op.table).mapToDriverValue(op.key)
-    return { key: this.shapeKey(op, keys), keys, params }
-  }
-
-  /** The statement cache key of a write of these keys: the last one made for the table and op, when the keys are the same, so it is hashed once. */
-  private shapeKey (op: WriteOp & { op: 'insert' | 'update' }, keys: readonly string[]): string {
-    let last = lastShapes.get(op.table)
-    if (last === undefined) lastShapes.set(op.table, last = {})
+  protected shapeOf (op: WriteOp & { op: 'insert' | 'update' }, done: Row[]): { key: string, keys: readonly string[], params: Record<string, unknown> } {
+    const info = this.describe(op.table)
+    const writes = writesOf(op.table, info)
     const name = op.op === 'insert' ? 'insert' : op.bump === undefined ? 'update' : `update+${op.bump}`
-    const previous = last[name]
-    if (previous !== undefined && previous.keys.length === keys.length && previous.keys.every((key, i) => key === keys[i])) return previous.key
-    const key = `${name}:${keys.join(',')}`
-    last[name] = { keys, key }
-    return key
+    const values = filledDefaults(writes.makers[op.op], typeof op.values === 'function' ? op.values(done) : op.values)
+    let shape: { key: string, keys: readonly string[], params: Record<string, unknown> }
+    const params = writes.params(values, cell)
+    if (params !== undefined) {
+      // the table's columns written out (lib/db/write-shape.ts): the statement of this set of columns, made once
+      const { key, keys } = writes.shapeOf(name, cell.mask)
+      shape = { key, keys, params }
+    } else {
+      shape = genericShape(values, writes.last, name)
+    }
+    if (op.op !== 'insert') shape.params.__key = info.columns[info.primaryKey].mapToDriverValue(op.key)
+    return shape
   }
 
   protected deleteQuery (db: any, table: Table): any {
@@ -277,9 +262,6 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     return db.delete(table).where(eq(info.columns[info.primaryKey], sql.placeholder('__key'))).returning()
   }
 }
-
-/** Per table and write, the keys of the last statement key made, and the key (see `shapeKey`). */
-const lastShapes = new WeakMap<Table, Record<string, { keys: readonly string[], key: string }>>()
 
 /**
  * `exists` statement keys and parameter names by key list, worked out once per list rather than
@@ -292,17 +274,45 @@ function existsNamesOf (keys: readonly string[]): { key: string, excluding: stri
   return { key, excluding: `${key}x`, params: keys.map((_, i) => `v${i}`) }
 }
 
-/** Per table, the columns whose `$defaultFn` (insert) or `$onUpdateFn` (update) `withDefaults` calls: found once, not on every write. */
-const defaultMakers = new WeakMap<Table, Record<'insert' | 'update', Array<[string, () => unknown]>>>()
-
-function findDefaultMakers (columns: Readonly<Record<string, Column>>): Record<'insert' | 'update', Array<[string, () => unknown]>> {
-  const makers: Record<'insert' | 'update', Array<[string, () => unknown]>> = { insert: [], update: [] }
-  for (const [key, column] of Object.entries(columns)) {
-    const onInsert = column.defaultFn ?? (column.default === undefined ? column.onUpdateFn : undefined)
-    if (onInsert !== undefined) makers.insert.push([key, onInsert])
-    if (column.onUpdateFn !== undefined) makers.update.push([key, column.onUpdateFn])
+/** The values with the columns' `$defaultFn` / `$onUpdateFn` results added for keys they lack (a copy when any is): Drizzle would call them once, when the statement is prepared. */
+function filledDefaults (makers: ReadonlyArray<readonly [string, () => unknown]>, values: Row): Row {
+  let filled: Row | undefined
+  for (const [key, make] of makers) {
+    if (values[key] !== undefined) continue
+    const value = make()
+    if (!is(value, SQL)) (filled ??= { ...values })[key] = value
   }
-  return makers
+  return filled ?? values
+}
+
+/** What every write of a table shares, made on its first write. */
+const tableWrites = new WeakMap<Table, TableWrites>()
+
+function writesOf (table: Table, info: TableInfo): TableWrites {
+  let writes = tableWrites.get(table)
+  if (writes === undefined) tableWrites.set(table, writes = tableWritesOf(info))
+  return writes
+}
+
+/** Where a compiled `params` leaves its set of columns (`TableWrites.params`): one cell, the writes being synchronous. */
+const cell = { mask: 0 }
+
+/** A write's shape from the keys of its values, in their order, for values a table's compiled shape does not take (see `shapeOf`). */
+function genericShape (values: Row, last: Record<string, { keys: readonly string[], key: string }>, name: string): { key: string, keys: string[], params: Record<string, unknown> } {
+  const keys: string[] = []
+  const params: Record<string, unknown> = {}
+  for (const key in values) {
+    const value = values[key]
+    if (value === undefined || !Object.hasOwn(values, key)) continue
+    keys.push(key)
+    params[key] = value
+  }
+  // the last one made for the table and op, when the keys are the same, so it is joined once
+  const previous = last[name]
+  if (previous !== undefined && previous.keys.length === keys.length && previous.keys.every((key, i) => key === keys[i])) return { key: previous.key, keys, params }
+  const key = `${name}:${keys.join(',')}`
+  last[name] = { keys, key }
+  return { key, keys, params }
 }
 
 /** A placeholder encoded by its column, except `null`, which stays SQL NULL (Drizzle encodes a placeholder's null too). */

@@ -7,7 +7,7 @@
  * in an `IN` list or in a junction insert that skips a pair already there.
  */
 import { and, asc, count, eq, getTableColumns, inArray, sql, type Column, type SQL, type Table } from 'drizzle-orm'
-import { BaseAdapter } from './base.ts'
+import { BaseAdapter, type Prepared } from './base.ts'
 import { allOf, then, type MaybePromise, type Mode } from '../maybe.ts'
 import type { Adapter, Answer, Row, WriteOp } from './types.ts'
 
@@ -76,6 +76,9 @@ function listKey (list: readonly string[] | undefined): string {
   return key
 }
 
+/** The statement key of a lookup of one key in one column (`findIn`), by column: made once, not on every lookup. */
+const oneKeyLookups = new Map<string, string>()
+
 const columnMaps = new WeakMap<Table, Record<string, Column>>()
 
 /** A table's columns by property key (any table, a junction without a single primary key too). */
@@ -118,17 +121,24 @@ export abstract class BatchAdapter<TMode extends Mode> extends BaseAdapter<TMode
   findIn (table: Table, columns: readonly string[], tuples: ReadonlyArray<readonly unknown[]>, { read, scope }: { read?: readonly string[], scope?: readonly [string, unknown] } = {}): Answer<TMode, Row[]> {
     const all = columnsOf(table)
     const keys = columns.length === 1 ? [all[columns[0]]] : columns.map((key) => all[key])
+    const build = (size: number) => (name: string): Prepared => {
+      const fields = read === undefined ? undefined : Object.fromEntries(read.map((key) => [key, all[key]]))
+      const where = inTuples(keys, size)
+      const query = fields === undefined ? this.db.select().from(table) : this.db.select(fields).from(table)
+      return query.where(scope === undefined ? where : and(where, eq(all[scope[0]], at(size * keys.length)))).prepare(name)
+    }
+    if (tuples.length === 1 && columns.length === 1 && read === undefined && scope === undefined) {
+      // the rows of one key (one parent's children): the statement's key known without building it
+      let cacheKey = oneKeyLookups.get(columns[0])
+      if (cacheKey === undefined) oneKeyLookups.set(columns[0], cacheKey = `in:${columns[0]}:1:*:`)
+      return this.run(this.prepared(table, cacheKey, build(1)), [keys[0].mapToDriverValue(tuples[0][0])] as never)
+    }
     const sizes = tuples.length === 0 ? [] : lookupSizes(tuples.length, keys.length, this.maxParams - 1)
     const runs: Array<Answer<TMode, Row[]>> = []
     let start = 0
     for (const size of sizes) {
       const cacheKey = `in:${listKey(columns)}:${size}:${listKey(read)}:${scope?.[0] ?? ''}`
-      const statement = this.prepared(table, cacheKey, (name) => {
-        const fields = read === undefined ? undefined : Object.fromEntries(read.map((key) => [key, all[key]]))
-        const where = inTuples(keys, size)
-        const query = fields === undefined ? this.db.select().from(table) : this.db.select(fields).from(table)
-        return query.where(scope === undefined ? where : and(where, eq(all[scope[0]], at(size * keys.length)))).prepare(name)
-      })
+      const statement = this.prepared(table, cacheKey, build(size))
       const params: unknown[] = new Array(size * keys.length + (scope === undefined ? 0 : 1))
       fill(params, keys, tuples, start, size)
       if (scope !== undefined) params[size * keys.length] = all[scope[0]].mapToDriverValue(scope[1])

@@ -5,10 +5,16 @@
  * that keep them so; a table whose columns are all of those kinds gets a plan.
  */
 import type { Column } from 'drizzle-orm'
+import { compile, literal, literalKey } from '../compile.ts'
 import type { Row, TableInfo } from './types.ts'
 
 /** Per column kind (Drizzle's `columnType`), whether a value is stored and read back as it is. */
 export type PlainKinds = Readonly<Record<string, (value: unknown, column: Column) => boolean>>
+
+/** The columns an update leaves out, and the parameter names of their values as read (`__was_<key>`, see `updateIfUnchangedQuery`). */
+export interface LeftOut extends ReadonlyArray<string> {
+  readonly was: readonly string[]
+}
 
 /** How a write's stored row is known from its values. */
 export interface RowPlan {
@@ -23,7 +29,7 @@ export interface RowPlan {
    * The columns an update of these values leaves out, when every value it writes is stored
    * unchanged: RETURNING just those gives the whole row. `undefined` when a value is not plain.
    */
-  leftOut (params: Record<string, unknown>): string[] | undefined
+  leftOut (params: Record<string, unknown>): LeftOut | undefined
   /** The row as RETURNING would give it, in the table's column order: the values, `key` in the generated (insert) or primary key (update), the rest from `current` or null. */
   row (params: Record<string, unknown>, key: unknown, insert: boolean, current?: Row): Row
 }
@@ -54,39 +60,78 @@ function makePlan (info: TableInfo, kinds: PlainKinds): RowPlan | null {
     computed: column.generated !== undefined
   }))
   if (!columns.every((c) => c.check !== undefined && !c.computed)) return null
-  const plain = (check: (value: unknown, column: Column) => boolean, value: unknown, column: Column): boolean => value === null || check(value, column)
-  return {
-    acceptsInsert (params) {
-      for (const { key, column, check, generated, nullable } of columns) {
-        const value = params[key]
-        if (value === undefined ? !(generated || nullable) : generated || !plain(check!, value, column)) return false
-      }
-      return true
-    },
-    acceptsUpdate (params, key, current) {
-      for (const { key: name, column, check, primary } of columns) {
-        const value = params[name] !== undefined ? params[name] : primary ? key : current?.[name]
-        if (value === undefined || !plain(check!, value, column)) return false
-      }
-      return true
-    },
-    leftOut (params) {
-      const out: string[] = []
-      for (const { key, column, check, primary } of columns) {
-        const value = params[key]
-        if (value === undefined) {
-          if (!primary) out.push(key)
-        } else if (!plain(check!, value, column)) return undefined
-      }
-      return out
-    },
-    row (params, key, insert, current) {
-      const row: Row = {}
-      for (const c of columns) {
-        const value = params[c.key]
-        row[c.key] = value !== undefined ? value : (insert ? c.generated : c.primary) ? key : insert ? null : current![c.key]
-      }
-      return row
+  return compiledPlan(columns as ReadonlyArray<PlanColumn & { check: (value: unknown, column: Column) => boolean }>)
+}
+
+interface PlanColumn {
+  readonly key: string
+  readonly column: Column
+  readonly primary: boolean
+  readonly generated: boolean
+  readonly nullable: boolean
+}
+
+/**
+ * A row plan compiled once per table: each column read from the values by its name, in the
+ * table's order, checked by its kind (a read by a key that changes from one call to the next is
+ * one V8 makes slow, and a plan's methods run on every write). `leftOut` answers one list per
+ * set of columns left out, the same list each time.
+ */
+function compiledPlan (columns: ReadonlyArray<PlanColumn & { check: (value: unknown, column: Column) => boolean }>): RowPlan {
+  // in the source, `c[i]` is the column and `k[i]` its kind's check
+  const name = (i: number): string => literal(columns[i].key)
+  const plain = (i: number, value: string): string => `(${value} === null || k[${i}](${value}, c[${i}]))`
+  const insert = columns.map((c, i) => `v = params[${name(i)}]; if (v === undefined ? ${!(c.generated || c.nullable)} : ${c.generated} || !${plain(i, 'v')}) return false`)
+  const update = columns.map((c, i) => `v = params[${name(i)}]; if (v === undefined) v = ${c.primary ? 'key' : `current === undefined ? undefined : current[${name(i)}]`}; if (v === undefined || !${plain(i, 'v')}) return false`)
+  // a bit per column left out (the key is never one)
+  const masked = columns.length <= 30
+  const out = columns.map((c, i) => c.primary
+    ? `v = params[${name(i)}]; if (v !== undefined && !${plain(i, 'v')}) return undefined`
+    : `v = params[${name(i)}]; if (v === undefined) ${masked ? `mask |= ${2 ** i}` : `list.push(${name(i)})`}; else if (!${plain(i, 'v')}) return undefined`)
+  const lists = new Map<number, LeftOut>()
+  const listOf = (mask: number): LeftOut => {
+    let list = lists.get(mask)
+    if (list === undefined) {
+      const keys = columns.filter((c, i) => !c.primary && (mask & (2 ** i)) !== 0).map((c) => c.key)
+      lists.set(mask, list = leftOutList(keys))
     }
+    return list
   }
+  const env = { c: columns.map((c) => c.column), k: columns.map((c) => c.check), listOf, fresh: leftOutList }
+  const methods: Omit<RowPlan, 'row'> = {
+    acceptsInsert: compile('acceptsInsert', ['params'], `let v\n${insert.join('\n')}\nreturn true`, env),
+    acceptsUpdate: compile('acceptsUpdate', ['params', 'key', 'current'], `let v\n${update.join('\n')}\nreturn true`, env),
+    leftOut: compile('leftOut', ['params'], `let v\n${masked ? 'let mask = 0' : 'const list = []'}\n${out.join('\n')}\nreturn ${masked ? 'listOf(mask)' : 'fresh(list)'}`, env)
+  }
+  return { ...methods, row: rowBuilderOf(columns) }
+}
+
+/** A list of columns left out, with the names their values as read take in an update that checks them (`__was_<key>`). */
+function leftOutList (keys: string[]): LeftOut {
+  return Object.assign(keys, { was: keys.map((key) => `__was_${key}`) })
+}
+
+/**
+ * `RowPlan.row`, compiled once per table into one object literal in the table's column order
+ * (as rows read by the adapter are built, lib/db/direct.ts), so a written row has the same shape
+ * as a read one.
+ */
+function rowBuilderOf (columns: ReadonlyArray<{ key: string, primary: boolean, generated: boolean }>): RowPlan['row'] {
+  const loop: RowPlan['row'] = (params, key, insert, current) => {
+    const row: Row = {}
+    for (const c of columns) {
+      const value = params[c.key]
+      Object.defineProperty(row, c.key, { value: value !== undefined ? value : (insert ? c.generated : c.primary) ? key : insert ? null : current![c.key], enumerable: true, writable: true, configurable: true })
+    }
+    return row
+  }
+  // `__proto__:` in a literal would set the prototype
+  if (!columns.every((c) => literalKey(c.key))) return loop
+  const props = columns.map(({ key, primary, generated }, i) => {
+    const name = literal(key)
+    const absent = generated && primary ? 'key' : generated ? `(insert ? key : current[${name}])` : primary ? '(insert ? null : key)' : `(insert ? null : current[${name}])`
+    return `${name}: (v${i} = params[${name}]) !== undefined ? v${i} : ${absent}`
+  })
+  const vars = columns.map((_, i) => `v${i}`).join(', ')
+  return compile('row', ['params', 'key', 'insert', 'current'], `let ${vars}\nreturn { ${props.join(', ')} }`)
 }

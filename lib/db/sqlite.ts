@@ -1,7 +1,7 @@
 import { getTableName, type Column, type Table } from 'drizzle-orm'
 import { codes } from '../setup-errors.ts'
 import type { Prepared } from './base.ts'
-import { binderOf, decoderOf, runsPlain } from './direct.ts'
+import { callerOf, decoderOf, rowDecoderOf, runsPlain } from './direct.ts'
 import { BatchAdapter, columnsOf, type RelateOp } from './batch.ts'
 import { retryLocked } from './faults.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
@@ -194,17 +194,23 @@ function direct (client: any, table: Table, statement: Prepared): Prepared {
     ? stmt.columns().map((c: { column: string | null, table: string | null }) => c.table === name && c.column !== null ? byName.get(c.column) : undefined)
     : []
   if (columns.some((c) => c === undefined)) return statement
-  const bind = binderOf(query.params)
+  // the parameters passed as arguments: a list would be read back element by element through V8's API
   if (!stmt.reader) {
-    return { all: (params) => { stmt.run(bind(params)); return [] }, run: (params) => stmt.run(bind(params)) }
+    const run = callerOf<unknown>(query.params, stmt, 'run')
+    return { all: (params) => { run(params); return [] }, run }
   }
   stmt.raw(true)
-  const decode = decoderOf(columns.map((c) => c![0]), columns.map((c) => c![1]))
+  const keys = columns.map((c) => c![0])
+  const decoders = columns.map((c) => c![1])
+  const decode = decoderOf(keys, decoders)
+  const decodeRow = rowDecoderOf(keys, decoders)
+  const all = callerOf<unknown[][]>(query.params, stmt, 'all')
+  const get = callerOf<unknown[] | undefined>(query.params, stmt, 'get')
   return {
-    all: (params) => decode(stmt.all(bind(params))),
+    all: (params) => decode(all(params)),
     first: (params) => {
-      const raw = stmt.get(bind(params))
-      return raw === undefined ? undefined : decode([raw])[0]
+      const raw = get(params)
+      return raw === undefined ? undefined : decodeRow(raw)
     }
   }
 }

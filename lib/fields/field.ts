@@ -56,6 +56,36 @@ export interface FieldOptions {
   localize?: boolean
 }
 
+/** Every option, unset, in one order: the start of each field's options (see the constructor). */
+function allOptions (): FieldOptions {
+  return {
+    required: undefined,
+    nullable: undefined,
+    label: undefined,
+    helpText: undefined,
+    initial: undefined,
+    errorMessages: undefined,
+    validators: undefined,
+    maxLength: undefined,
+    minLength: undefined,
+    maxValue: undefined,
+    minValue: undefined,
+    maxDigits: undefined,
+    decimalPlaces: undefined,
+    choices: undefined,
+    strip: undefined,
+    mode: undefined,
+    keyField: undefined,
+    itemField: undefined,
+    allowEmptyFile: undefined,
+    extensions: undefined,
+    maxSize: undefined,
+    uploadTo: undefined,
+    deleteReplaced: undefined,
+    localize: undefined
+  }
+}
+
 /**
  * A form field of one kind. `TValue` is the type of its cleaned value (before `null` for an
  * empty optional value), which a clean hook of the field gets.
@@ -64,7 +94,7 @@ export class Field<TValue = unknown> {
   readonly kind: FieldKind
   readonly options: Readonly<FieldOptions>
   readonly required: boolean
-  readonly choiceValues?: ReadonlySet<string>
+  readonly choiceValues: ReadonlySet<string> | undefined
   /** The kind's behaviour, looked up once. */
   readonly spec: KindSpec
   /** Type-only: the cleaned value's type. */
@@ -75,11 +105,10 @@ export class Field<TValue = unknown> {
     if (spec === undefined) throw new TypeError(`Unknown field kind "${String(kind)}"; use one of: ${Object.keys(KINDS).join(', ')}.`)
     this.kind = kind
     this.spec = spec
-    this.options = options
+    // every field's options of one shape, so the kinds' reads of them stay fast whichever field they clean
+    this.options = Object.assign(allOptions(), options)
     this.required = options.required ?? true
-    if (options.choices !== undefined) {
-      this.choiceValues = new Set(options.choices.map((c) => String(Array.isArray(c) ? c[0] : c)))
-    }
+    this.choiceValues = options.choices === undefined ? undefined : new Set(options.choices.map((c) => String(Array.isArray(c) ? c[0] : c)))
   }
 
   get label (): string | undefined { return this.options.label }
