@@ -21,7 +21,7 @@ const TITLES = ['MR', 'MRS', 'MS']
 
 /**
  * A batch runner for one phase: `size` requests in groups of 10 (creates with a new name each,
- * updates of the seeded rows, reads by key), each checked for a 2xx; resolves the µs per request
+ * updates of the seeded rows, reads by key, sticky notes for `hooked`), each checked for a 2xx; resolves the µs per request
  * (CPU time, or wall time with `clock: 'wall'`).
  */
 export function batches (phase: string, token: string, { size = 300, clock = 'cpu' }: { size?: number, clock?: string } = {}): (app: FastifyInstance) => Promise<number> {
@@ -37,6 +37,7 @@ export function batches (phase: string, token: string, { size = 300, clock = 'cp
       const id = (n % 1000) + 1
       const request = phase === 'create'
         ? { method: 'POST' as const, url: '/api/authors/', payload }
+        : phase === 'hooked' ? { method: 'POST' as const, url: '/api/sticky-notes/', payload: JSON.stringify({ text: `n${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
         : phase === 'read' ? { method: 'GET' as const, url: `/api/authors/${id}/` } : { method: 'PUT' as const, url: `/api/authors/${id}/`, payload }
       pending.push(app.inject({ ...request, headers }))
       if (pending.length === 10) {
