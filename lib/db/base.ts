@@ -157,14 +157,6 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     return [statement, params]
   }
 
-  /**
-   * Returns `values` with the columns' `$defaultFn` (insert) or `$onUpdateFn` (update) results
-   * added for keys it lacks: Drizzle would call them once, when the statement is prepared.
-   */
-  protected withDefaults (table: Table, values: Row, op: 'insert' | 'update'): Row {
-    return filledDefaults(writesOf(table, this.describe(table)).makers[op], values)
-  }
-
   /** Builds an insert of exactly these keys, with placeholders, returning the row (`'key'`: its primary key only; `false`: nothing). */
   protected insertQuery (db: any, table: Table, keys: readonly string[], returning: boolean | 'key' = true): any {
     const info = this.describe(table)
