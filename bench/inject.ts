@@ -35,10 +35,11 @@ export function batches (phase: string, token: string, { size = 300, clock = 'cp
       n++
       const payload = JSON.stringify({ name: `n${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
       const id = (n % 1000) + 1
-      const request = phase === 'create'
-        ? { method: 'POST' as const, url: '/api/authors/', payload }
-        : phase === 'hooked' ? { method: 'POST' as const, url: '/api/sticky-notes/', payload: JSON.stringify({ text: `n${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
-        : phase === 'read' ? { method: 'GET' as const, url: `/api/authors/${id}/` } : { method: 'PUT' as const, url: `/api/authors/${id}/`, payload }
+      let request: { method: 'GET' | 'POST' | 'PUT', url: string, payload?: string }
+      if (phase === 'create') request = { method: 'POST', url: '/api/authors/', payload }
+      else if (phase === 'hooked') request = { method: 'POST', url: '/api/sticky-notes/', payload: JSON.stringify({ text: `n${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
+      else if (phase === 'read') request = { method: 'GET', url: `/api/authors/${id}/` }
+      else request = { method: 'PUT', url: `/api/authors/${id}/`, payload }
       pending.push(app.inject({ ...request, headers }))
       if (pending.length === 10) {
         for (const res of await Promise.all(pending)) if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`)
