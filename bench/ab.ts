@@ -7,7 +7,7 @@
  * resolves `fastify-form-resources` to its own checkout's dist/. Moves by ±3-5% between runs on a
  * quiet machine.
  *
- * BENCH_PHASE=create|update|read (create), BENCH_ROUNDS (30).
+ * BENCH_PHASE=create|update|read|hooked (create), BENCH_ROUNDS (30).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'

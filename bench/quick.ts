@@ -6,7 +6,7 @@
  * paired batch by batch. The process's CPU time is used: the thread's schedstat moves in 4 ms
  * ticks, too coarse for one batch. Rounds still move by ±5%.
  *
- * BENCH_PHASE=create|update (create), BENCH_BATCH (300), BENCH_ROUNDS (20),
+ * BENCH_PHASE=create|update|read|hooked (create), BENCH_BATCH (300), BENCH_ROUNDS (20),
  * BENCH_KIND=plugin|baseline (one only, to profile it with --cpu-prof),
  * BENCH_CLOCK=wall (wall time rather than CPU time), BENCH_TMP (the files' folder; /dev/shm keeps
  * the disk out of it).
