@@ -70,25 +70,22 @@ export function withRelations (adapter: Adapter, relations: Relations, rows: rea
     const remembered: Row[] = []
     if (child.manyToMany.length > 0) for (const row of out) if (Object.hasOwn(row, name)) remembered.push(...row[name] as Row[])
     if (lacking.length === 0 && remembered.length === 0) continue
-    if (lacking.length === 1 && remembered.length === 0) {
-      // one item's children (a read or an update of one row): its own list, nothing to group
-      (reads ??= []).push(then(adapter.findIn(child.table, child.fkList, [[lacking[0][relations.primaryKey]]]), (found) => {
-        const pk = adapter.describe(child.table).primaryKey
-        if (found.length > 1) found.sort((a, b) => compareKeys(a[pk], b[pk]))
-        lacking[0][name] = found
-        return found.length === 0 || child.manyToMany.length === 0 ? undefined : then(withRelations(adapter, { primaryKey: pk, manyToMany: child.manyToMany, children: [] }, found), () => undefined)
-      }))
-      continue
-    }
     const read = lacking.length === 0 ? [] : adapter.findIn(child.table, child.fkList, lacking.map((row) => [row[relations.primaryKey]]))
     ;(reads ??= []).push(then(read, (found) => {
       const pk = adapter.describe(child.table).primaryKey
-      found.sort((a, b) => compareKeys(a[pk], b[pk]))
-      for (const row of lacking) row[name] = []
-      const byParent = new Map(lacking.map((row) => [String(row[relations.primaryKey]), row[name] as Row[]]))
-      for (const row of found) byParent.get(String(row[child.fk]))?.push(row)
+      if (found.length > 1) found.sort((a, b) => compareKeys(a[pk], b[pk]))
+      if (lacking.length === 1) {
+        // one item's children (a read or an update of one row): its own list, nothing to group
+        lacking[0][name] = found
+      } else {
+        for (const row of lacking) row[name] = []
+        const byParent = new Map(lacking.map((row) => [String(row[relations.primaryKey]), row[name] as Row[]]))
+        for (const row of found) byParent.get(String(row[child.fk]))?.push(row)
+      }
       // the children's own sets: one query per relation of theirs for every child, read or remembered
-      return then(withRelations(adapter, { primaryKey: pk, manyToMany: child.manyToMany, children: [] }, [...remembered, ...found]), () => undefined)
+      const all = remembered.length === 0 ? found : [...remembered, ...found]
+      if (child.manyToMany.length === 0 || all.length === 0) return
+      return then(withRelations(adapter, { primaryKey: pk, manyToMany: child.manyToMany, children: [] }, all), () => undefined)
     }))
   }
   return reads === undefined ? out : then(allOf(reads), () => out)

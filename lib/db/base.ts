@@ -1,11 +1,11 @@
-import { and, asc, count, eq, getTableName, is, ne, SQL, sql, type Column, type Table } from 'drizzle-orm'
+import { and, asc, count, eq, getTableName, ne, SQL, sql, type Column, type Table } from 'drizzle-orm'
 import { ObjectDoesNotExist, PreconditionFailedError } from '../errors.ts'
 import { then, type MaybePromise, type Mode } from '../maybe.ts'
 import { describe } from './describe.ts'
 import { DEFAULT_DB_TIMEOUT } from './faults.ts'
 import { listOrder, listShape, listWhere, type ListQuery } from './list.ts'
 import type { LeftOut, RowPlan } from './row-plan.ts'
-import { tableWritesOf, type TableWrites } from './write-shape.ts'
+import { writeShape, type WriteShape } from './write-shape.ts'
 import type { Adapter, Answer, GuardOptions, Row, TableInfo, Violation, WriteOp } from './types.ts'
 
 let sequence = 0
@@ -230,21 +230,11 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     return row
   }
 
-  /** The cache key and parameters of an update or insert, with `$defaultFn` / `$onUpdateFn` values filled in. */
-  protected shapeOf (op: WriteOp & { op: 'insert' | 'update' }, done: Row[]): { key: string, keys: readonly string[], params: Record<string, unknown> } {
+  /** The cache key and parameters of an update or insert, with `$defaultFn` / `$onUpdateFn` values filled in (lib/db/write-shape.ts). */
+  protected shapeOf (op: WriteOp & { op: 'insert' | 'update' }, done: Row[]): WriteShape {
     const info = this.describe(op.table)
-    const writes = writesOf(op.table, info)
     const name = op.op === 'insert' ? 'insert' : op.bump === undefined ? 'update' : `update+${op.bump}`
-    const values = filledDefaults(writes.makers[op.op], typeof op.values === 'function' ? op.values(done) : op.values)
-    let shape: { key: string, keys: readonly string[], params: Record<string, unknown> }
-    const params = writes.params(values, cell)
-    if (params !== undefined) {
-      // the table's columns written out (lib/db/write-shape.ts): the statement of this set of columns, made once
-      const { key, keys } = writes.shapeOf(name, cell.mask)
-      shape = { key, keys, params }
-    } else {
-      shape = genericShape(values, writes.last, name)
-    }
+    const shape = writeShape(op.table, info, op.op, name, typeof op.values === 'function' ? op.values(done) : op.values)
     if (op.op !== 'insert') shape.params.__key = info.columns[info.primaryKey].mapToDriverValue(op.key)
     return shape
   }
@@ -264,47 +254,6 @@ const existsNames = new WeakMap<readonly string[], { key: string, excluding: str
 function existsNamesOf (keys: readonly string[]): { key: string, excluding: string, params: string[] } {
   const key = `exists:${keys.join(',')}:`
   return { key, excluding: `${key}x`, params: keys.map((_, i) => `v${i}`) }
-}
-
-/** The values with the columns' `$defaultFn` / `$onUpdateFn` results added for keys they lack (a copy when any is): Drizzle would call them once, when the statement is prepared. */
-function filledDefaults (makers: ReadonlyArray<readonly [string, () => unknown]>, values: Row): Row {
-  let filled: Row | undefined
-  for (const [key, make] of makers) {
-    if (values[key] !== undefined) continue
-    const value = make()
-    if (!is(value, SQL)) (filled ??= { ...values })[key] = value
-  }
-  return filled ?? values
-}
-
-/** What every write of a table shares, made on its first write. */
-const tableWrites = new WeakMap<Table, TableWrites>()
-
-function writesOf (table: Table, info: TableInfo): TableWrites {
-  let writes = tableWrites.get(table)
-  if (writes === undefined) tableWrites.set(table, writes = tableWritesOf(info))
-  return writes
-}
-
-/** Where a compiled `params` leaves its set of columns (`TableWrites.params`): one cell, the writes being synchronous. */
-const cell = { mask: 0 }
-
-/** A write's shape from the keys of its values, in their order, for values a table's compiled shape does not take (see `shapeOf`). */
-function genericShape (values: Row, last: Record<string, { keys: readonly string[], key: string }>, name: string): { key: string, keys: string[], params: Record<string, unknown> } {
-  const keys: string[] = []
-  const params: Record<string, unknown> = {}
-  for (const key in values) {
-    const value = values[key]
-    if (value === undefined || !Object.hasOwn(values, key)) continue
-    keys.push(key)
-    params[key] = value
-  }
-  // the last one made for the table and op, when the keys are the same, so it is joined once
-  const previous = last[name]
-  if (previous !== undefined && previous.keys.length === keys.length && previous.keys.every((key, i) => key === keys[i])) return { key: previous.key, keys, params }
-  const key = `${name}:${keys.join(',')}`
-  last[name] = { keys, key }
-  return { key, keys, params }
 }
 
 /** A placeholder encoded by its column, except `null`, which stays SQL NULL (Drizzle encodes a placeholder's null too). */
