@@ -275,7 +275,8 @@ t.test('PostgreSQL under faults', { skip: pgSkip }, async (t) => {
 
   t.test('a Drizzle database with a logger (its statements run through Drizzle): still bounded, and a connection ended inside a transaction crashes nothing', async (t) => {
     const logged: string[] = []
-    const { app, name, proxy } = await faultApp(t, { dbTimeout: 400, db: async (pool) => drizzle(pool, { logger: { logQuery: (query) => { logged.push(query) } } }) })
+    // a bound long enough that the termination, not the bound, ends the write on a busy machine (at 400 ms it once lost that race)
+    const { app, name, proxy } = await faultApp(t, { dbTimeout: 1500, db: async (pool) => drizzle(pool, { logger: { logQuery: (query) => { logged.push(query) } } }) })
     const etag = await createAnn(app)
     t.ok(logged.length > 0, 'the logger hears the statements')
     const other = await locker(t)
@@ -290,7 +291,7 @@ t.test('PostgreSQL under faults', { skip: pgSkip }, async (t) => {
     proxy.partition()
     const started = performance.now()
     isUnavailable(t, await app.inject({ url: '/api/authors/1/' }), TIMED_OUT, 'partitioned')
-    t.ok(performance.now() - started < 1000)
+    t.ok(performance.now() - started < 2500, 'answered within the bound')
     proxy.heal()
   })
 })
