@@ -25,6 +25,9 @@ const CLOSE_BRACKET = 93
 export function nestsDeeper (text: string, limit: number): boolean {
   // a text shorter than the limit cannot open that many brackets
   if (text.length <= limit) return false
+  // nor can one with no more than `limit` brackets that open: counted by indexOf, which is
+  // native and far quicker than the loop below, so a common body is never walked char by char
+  if (opening(text, '{', limit) + opening(text, '[', limit) <= limit) return false
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
@@ -41,6 +44,13 @@ export function nestsDeeper (text: string, limit: number): boolean {
     }
   }
   return false
+}
+
+/** How many times `bracket` occurs in `text`, counting no further than `limit + 1`. */
+function opening (text: string, bracket: string, limit: number): number {
+  let count = 0
+  for (let at = text.indexOf(bracket); at !== -1 && count <= limit; at = text.indexOf(bracket, at + 1)) count++
+  return count
 }
 
 /** A 400 of the body parser: the plugin's error handler answers it `MALFORMED_BODY` with the message as `detail`. */

@@ -90,6 +90,9 @@ t.test('nestsDeeper counts brackets outside strings, escapes included, in one pa
   t.equal(nestsDeeper('[[],[],[],[],[],[]]', 2), false, 'siblings do not add up')
   t.equal(nestsDeeper('[1]', 0), true)
   t.equal(nestsDeeper('[', 5), false, 'shorter than the limit: not scanned')
+  t.equal(nestsDeeper(`{"a":{"b":"${'x'.repeat(100)}"}}`, 2), false, 'longer than the limit, but no more brackets than it')
+  t.equal(nestsDeeper(`{"a":{"b":{"c":"${'x'.repeat(100)}"}}}`, 2), true, 'one bracket more than the limit, nested')
+  t.equal(nestsDeeper(`{"a":["[{","${'x'.repeat(100)}"]}`, 2), false, 'more brackets than the limit, some in strings: scanned')
 })
 
 t.test('isPgPool recognizes a node-postgres Pool by its shape', async (t) => {
