@@ -50,6 +50,11 @@ t.test('the example app on PostgreSQL migrates a fresh database and serves the s
   t.match(key, /^avatars\/ann-[0-9a-f]{16}\.webp$/)
   t.equal((await one.inject({ url: '/api/authors/1/' })).json().author.avatar, url(`/uploads/${key}`), 'the other instance serves the same URL')
 
+  const mine = new pg.Client({ connectionString: databaseUrl.href })
+  await mine.connect()
+  const { rows: own } = await mine.query('SELECT indexname FROM pg_indexes WHERE tablename IN (\'books\', \'book_tags\') AND indexname LIKE \'%_idx\' ORDER BY indexname').finally(() => mine.end())
+  t.strictSame(own.map((row) => row.indexname), ['book_tags_tag_id_idx', 'books_author_id_idx'], 'an author\'s books and a tag\'s books are indexed')
+
   const note = await two.inject({ method: 'POST', url: '/api/sticky-notes/', headers: DEMO, payload: { text: 'hi', timestamp: '2026-01-02T03:04:05+01:00' } })
   t.equal(note.statusCode, 201)
   t.equal(note.json().stickyNote.timestamp, '2026-01-02T02:04:05.000Z')

@@ -147,6 +147,11 @@ t.test('the example app applies its migrations to an on-disk database', async (t
   const tables = sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all()
   t.strictSame(tables, [{ name: '__drizzle_migrations' }, { name: 'authors' }, { name: 'book_tags' }, { name: 'books' }, { name: 'sticky_notes' }, { name: 'tags' }])
   t.strictSame(sqlite.prepare('SELECT id, name, title, birth_date FROM authors').all(), [{ id: 1, name: 'Ann Leckie', title: null, birth_date: null }])
+  // an author's books (the inline, the child URL, a list page) and a tag's books are read through an index, not a scan
+  const plan = (query: string): string => sqlite.prepare(`EXPLAIN QUERY PLAN ${query}`).all().map((row) => (row as { detail: string }).detail).join('; ')
+  t.match(plan('SELECT * FROM books WHERE author_id = 1'), /USING INDEX books_author_id_idx/)
+  t.match(plan('SELECT * FROM books WHERE author_id IN (1, 2, 3)'), /USING INDEX books_author_id_idx/)
+  t.match(plan('SELECT * FROM book_tags WHERE tag_id = 1'), /USING (COVERING )?INDEX book_tags_tag_id_idx/)
 
   const again = await exampleApp(t, { dbFile: file })
   const list = await again.inject({ method: 'GET', url: '/api/authors/?only-fields=name&only-links=' })

@@ -1,4 +1,4 @@
-import { boolean, date, integer, pgTable, primaryKey, serial, text, timestamp, varchar } from 'drizzle-orm/pg-core'
+import { boolean, date, index, integer, pgTable, primaryKey, serial, text, timestamp, varchar } from 'drizzle-orm/pg-core'
 
 /** The same tables as schema.ts, for PostgreSQL: the resources and forms are the same code. */
 export const authors = pgTable('authors', {
@@ -16,7 +16,7 @@ export const books = pgTable('books', {
   isbn: varchar({ length: 13 }).unique(),
   published: boolean().notNull().default(false),
   cover: text()
-})
+}, (t) => [index('books_author_id_idx').on(t.authorId)])
 
 export const tags = pgTable('tags', {
   id: serial().primaryKey(),
@@ -26,7 +26,7 @@ export const tags = pgTable('tags', {
 export const bookTags = pgTable('book_tags', {
   bookId: integer('book_id').notNull().references(() => books.id, { onDelete: 'cascade' }),
   tagId: integer('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' })
-}, (t) => [primaryKey({ columns: [t.bookId, t.tagId] })])
+}, (t) => [primaryKey({ columns: [t.bookId, t.tagId] }), index('book_tags_tag_id_idx').on(t.tagId)])
 
 export const stickyNotes = pgTable('sticky_notes', {
   id: serial().primaryKey(),

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /** Authors, as in Django's ModelForm documentation: a unique name, a title from choices, a birth date. */
 export const authors = sqliteTable('authors', {
@@ -12,7 +12,7 @@ export const authors = sqliteTable('authors', {
   avatar: text()
 })
 
-/** Books, each by one author (deleted with it): a title, an ISBN unique when given, a published flag and a cover picture. */
+/** Books, each by one author (deleted with it): a title, an ISBN unique when given, a published flag and a cover picture; indexed by author, as an author's books are read (the inline formset, the child URL, a list page). */
 export const books = sqliteTable('books', {
   id: integer().primaryKey({ autoIncrement: true }),
   authorId: integer('author_id').notNull().references(() => authors.id, { onDelete: 'cascade' }),
@@ -20,7 +20,7 @@ export const books = sqliteTable('books', {
   isbn: text({ length: 13 }).unique(),
   published: integer({ mode: 'boolean' }).notNull().default(false),
   cover: text()
-})
+}, (t) => [index('books_author_id_idx').on(t.authorId)])
 
 /** Tags a book may have any number of. */
 export const tags = sqliteTable('tags', {
@@ -28,11 +28,11 @@ export const tags = sqliteTable('tags', {
   name: text({ length: 50 }).notNull().unique()
 })
 
-/** The junction of books and tags (a many-to-many relation). */
+/** The junction of books and tags (a many-to-many relation): its key starts with the book, and an index on the tag serves a tag's books and its deletion. */
 export const bookTags = sqliteTable('book_tags', {
   bookId: integer('book_id').notNull().references(() => books.id, { onDelete: 'cascade' }),
   tagId: integer('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' })
-}, (t) => [primaryKey({ columns: [t.bookId, t.tagId] })])
+}, (t) => [primaryKey({ columns: [t.bookId, t.tagId] }), index('book_tags_tag_id_idx').on(t.tagId)])
 
 /** Sticky notes: text with the time it was written. */
 export const stickyNotes = sqliteTable('sticky_notes', {

@@ -1,0 +1,2 @@
+CREATE INDEX `book_tags_tag_id_idx` ON `book_tags` (`tag_id`);--> statement-breakpoint
+CREATE INDEX `books_author_id_idx` ON `books` (`author_id`);
