@@ -14,6 +14,7 @@ import { uploadsOf } from './multipart.ts'
 import { documentRoute, type RouteKind } from './openapi.ts'
 import { answered, configOf, loadRow, methodNotAllowed, permitted, withFileUrls, type RouteConfig } from './handlers.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
+import { childMetadata, wantsMetadata } from './metadata.ts'
 import { withRelations, type Relations } from './relations.ts'
 import { absoluteUrl, changesEnvelope, Links, pageOf, sendError, type Link } from './responses.ts'
 import type { ResourceRoute } from './routes.ts'
@@ -49,10 +50,11 @@ function childItems (route: ResourceRoute, request: FastifyRequest, child: Child
   return child.fileColumns.length === 0 ? items : then(items, (all) => all.map((row) => withFileUrls(route, request, { ...row }, child.fileColumns)))
 }
 
-/** `GET <item>/<key>/`: a page of the parent's children in key order, with `total_results` and links. */
+/** `GET <item>/<key>/`: a page of the parent's children in key order, with `total_results` and links; their form's metadata at `?metadata=1`. */
 export function listChildren (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const route = configOf(request).ffr
   const child = childOf(request)
+  if (wantsMetadata(request)) return childMetadata(request, reply, child)
   return then(loadRow(route, request, reply), (parent) => {
     if (parent === undefined) return
     return permitted(request, reply, route.resource.hasAccessPermissions(request, parent), () => {
@@ -136,7 +138,12 @@ export function changeChildren (request: FastifyRequest, reply: FastifyReply): v
   })
 }
 
-/** Registers the child routes of each inline formset of a resource: `<item URL>/<key>/` with GET, POST and PATCH (PATCH and POST when the resource allows PUT). */
+/** `OPTIONS <item>/<key>/`: the children's form (lib/metadata.ts). */
+function describeChildren (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
+  return childMetadata(request, reply, childOf(request))
+}
+
+/** Registers the child routes of each inline formset of a resource: `<item URL>/<key>/` with GET, POST and PATCH (PATCH and POST when the resource allows PUT), and OPTIONS for the children's form. */
 export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute, errors: Record<number, TSchema>): RouteOptions[] {
   const { resource } = route
   const written: RouteOptions[] = []
@@ -169,6 +176,8 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') written.push(options)
     }
+    const described = documentRoute('children OPTIONS', { tags, params, response: { 200: Type.Object({}, { additionalProperties: true }) } }, { resource, child: { key, name } })
+    app.route({ method: 'OPTIONS', url: `/${resource.urlName}/:id/${key}/`, config: config as object, schema: described, handler: answered(describeChildren) })
   }
   return written
 }

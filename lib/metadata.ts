@@ -3,17 +3,20 @@
  * `SimpleMetadata`, answered to `OPTIONS` on a list or item URL and to `GET <list>?metadata=1`.
  * Each field: `type`, `required`, `read_only`, `label`, `help_text`, its limits, `choices` (or
  * `related` for a relation), `many`, and `messages`, the field's messages after precedence by
- * message key. An action is listed only when the request may do it.
+ * message key. An action is listed only when the request may do it. An inline's children
+ * (`<item>/<key>/`) are described by the inline formset's form.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Table } from 'drizzle-orm'
-import type { Field } from './fields/index.ts'
+import { fieldOf, type Field } from './fields/index.ts'
+import type { FormMeta } from './form-options.ts'
+import type { ModelFormSetClass } from './formset.ts'
 import { configOf, loadRow } from './handlers.ts'
 import { allOf, then, type MaybePromise } from './maybe.ts'
 import { capfirst, verboseNameOf } from './messages.ts'
 import type { ResourceRoute } from './routes.ts'
 import { absoluteUrl, varyByLanguage } from './responses.ts'
-import type { Row } from './db/index.ts'
+import { columnField, type Row, type TableInfo } from './db/index.ts'
 
 /** The body types every write route parses. */
 const PARSES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']
@@ -67,8 +70,15 @@ function messagesOf (field: Field, unique: string | undefined): Record<string, s
   return out
 }
 
+/** What an action describes: a form class's fields over its table, and the routes its relations may name. */
+interface Described {
+  readonly route: ResourceRoute
+  readonly info: TableInfo
+  readonly meta: FormMeta
+}
+
 /** The metadata of one field of a form. */
-function fieldInfo (route: ResourceRoute, request: FastifyRequest, name: string, field: Field, unique: string | undefined): Record<string, unknown> {
+function fieldInfo (described: Described, request: FastifyRequest, name: string, field: Field, unique: string | undefined): Record<string, unknown> {
   const { options } = field
   const info: Record<string, unknown> = {
     type: TYPES[field.kind] ?? 'field',
@@ -85,9 +95,9 @@ function fieldInfo (route: ResourceRoute, request: FastifyRequest, name: string,
     info.choices = options.choices.map((c) => Array.isArray(c) ? { value: c[0], display_name: c[1] } : { value: c, display_name: String(c) })
   }
   if (field.kind === 'modelMultipleChoice' || field.kind === 'array') info.many = true
-  const related = relatedOf(route, name)
+  const related = relatedOf(described, name)
   if (related !== undefined) {
-    const target = route.routeOf(related)
+    const target = described.route.routeOf(related)
     if (target !== undefined) info.related = { name: target.resource.name, href: absoluteUrl(request, target.listPath) }
   }
   info.messages = messagesOf(field, unique)
@@ -95,24 +105,29 @@ function fieldInfo (route: ResourceRoute, request: FastifyRequest, name: string,
 }
 
 /** The table a form field refers to: a foreign key's, or a many-to-many relation's target. */
-function relatedOf (route: ResourceRoute, name: string): Table | undefined {
-  const fk = route.info.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === name)
+function relatedOf ({ info, meta }: Described, name: string): Table | undefined {
+  const fk = info.foreignKeys.find((f) => f.columns.length === 1 && f.columns[0] === name)
   if (fk !== undefined) return fk.foreignTable
-  return route.resource.formClass.meta.model.manyToMany[name]?.targetTable
+  return meta.model.manyToMany[name]?.targetTable
 }
 
 /** The fields of a form as an action lists them, the primary key first as read-only. */
-function actionOf (route: ResourceRoute, request: FastifyRequest, baseFields: Readonly<Record<string, Field>>): Record<string, unknown> {
-  const { info } = route
+function actionOf (described: Described, request: FastifyRequest, baseFields: Readonly<Record<string, Field>>): Record<string, unknown> {
+  const { info, meta } = described
+  const key = fieldOf(columnField(info.table, info.columns[info.primaryKey]))
   const out: Record<string, unknown> = {
-    [info.primaryKey]: { type: TYPES[route.idField.kind] ?? 'field', required: false, read_only: true, label: capfirst(verboseNameOf(info.primaryKey)) }
+    [info.primaryKey]: { type: TYPES[key.kind] ?? 'field', required: false, read_only: true, label: capfirst(verboseNameOf(info.primaryKey)) }
   }
-  const { uniqueChecks } = route.resource.formClass.meta
   for (const [name, field] of Object.entries(baseFields)) {
-    const unique = uniqueChecks.find((check) => check.code === 'unique' && check.field === name)
-    out[name] = fieldInfo(route, request, name, field, unique?.message)
+    const unique = meta.uniqueChecks.find((check) => check.code === 'unique' && check.field === name)
+    out[name] = fieldInfo(described, request, name, field, unique?.message)
   }
   return out
+}
+
+/** The resource's own form, as its actions describe it. */
+function ownForm (route: ResourceRoute): Described {
+  return { route, info: route.info, meta: route.resource.formClass.meta }
 }
 
 /** The metadata document of a resource for this request; `row`: the item, for an item URL. */
@@ -122,8 +137,8 @@ function metadataOf (route: ResourceRoute, request: FastifyRequest, row: Row | u
   const update = row !== undefined && route.canUpdate ? resource.hasModifyPermissions(request, row as never) : false
   return then(allOf([create, update] as const), ([mayCreate, mayUpdate]) => {
     const actions: Record<string, unknown> = {}
-    if (mayCreate) actions.POST = actionOf(route, request, (resource.addFormClass ?? resource.formClass).baseFields)
-    if (mayUpdate) actions.PUT = actionOf(route, request, resource.formClass.baseFields)
+    if (mayCreate) actions.POST = actionOf(ownForm(route), request, (resource.addFormClass ?? resource.formClass).baseFields)
+    if (mayUpdate) actions.PUT = actionOf(ownForm(route), request, resource.formClass.baseFields)
     return { stat: 'ok', name: resource.name, name_plural: resource.listKey, parses: PARSES, actions }
   })
 }
@@ -141,6 +156,25 @@ export function itemMetadata (request: FastifyRequest, reply: FastifyReply): voi
   return then(loadRow(route, request, reply), (row) => {
     if (row === undefined) return
     return then(metadataOf(route, request, row), (doc) => { varyByLanguage(reply).header('Allow', configOf(request).allow).send(doc) })
+  }) as void | Promise<void>
+}
+
+/**
+ * `OPTIONS <item>/<key>/` and `GET <item>/<key>/?metadata=1`: the form of one of the parent's
+ * children (the inline formset's, without the key to the parent, which the URL gives); `POST`
+ * listed when the request may change the parent; 404 when there is no parent.
+ */
+export function childMetadata (request: FastifyRequest, reply: FastifyReply, { FormSetClass, key, name }: { FormSetClass: ModelFormSetClass<any, any, any>, key: string, name: string }): void | Promise<void> {
+  const route = configOf(request).ffr
+  return then(loadRow(route, request, reply), (parent) => {
+    if (parent === undefined) return
+    return then(route.canUpdate ? route.resource.hasModifyPermissions(request, parent as never) : false, (mayCreate) => {
+      const { meta: { info, FormClass } } = FormSetClass
+      const actions: Record<string, unknown> = {}
+      if (mayCreate) actions.POST = actionOf({ route, info, meta: FormClass.meta }, request, FormClass.baseFields)
+      const doc = { stat: 'ok', name, name_plural: key, parses: PARSES, actions }
+      varyByLanguage(reply).header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc)
+    })
   }) as void | Promise<void>
 }
 

@@ -11,7 +11,7 @@ import { ErrorEnvelope } from './responses.ts'
 import { bodySchema, columnSchema } from './schemas.ts'
 
 /** A kind of route the plugin registers: a list, an item, or an inline's children, and the method. */
-export type RouteKind = 'list GET' | 'list POST' | 'list PATCH' | 'list OPTIONS' | 'item GET' | 'item PUT' | 'item PATCH' | 'item DELETE' | 'item OPTIONS' | 'children GET' | 'children POST' | 'children PATCH'
+export type RouteKind = 'list GET' | 'list POST' | 'list PATCH' | 'list OPTIONS' | 'item GET' | 'item PUT' | 'item PATCH' | 'item DELETE' | 'item OPTIONS' | 'children GET' | 'children POST' | 'children PATCH' | 'children OPTIONS'
 
 /** What `documentRoute` needs besides the schema: the resource and, for child routes, the inline's key and item name. */
 export interface RouteDocContext {
@@ -35,7 +35,8 @@ const ERRORS: Record<RouteKind, readonly number[]> = {
   'item OPTIONS': [404, 500, 503],
   'children GET': [401, 403, 404, 500, 503],
   'children POST': [400, 401, 403, 404, 413, 415, 500, 503],
-  'children PATCH': [400, 401, 403, 404, 413, 415, 500, 503]
+  'children PATCH': [400, 401, 403, 404, 413, 415, 500, 503],
+  'children OPTIONS': [404, 500, 503]
 }
 
 const header = (description: string, schema: Record<string, unknown> = { type: 'string' }): Record<string, unknown> => ({ ...schema, description })
@@ -105,6 +106,7 @@ function operation (kind: RouteKind, { resource, child }: RouteDocContext): { su
     case 'item OPTIONS': return { operationId: `describe${Name}`, summary: `The form of ${withArticle(one)}: fields, limits, messages and the actions allowed`, description: 'The form\'s metadata for this item: `actions` lists `PUT` only when this request may change it; 404 when there is no item with this key.' }
     case 'children GET': return { operationId: `list${Name}${Children}`, summary: `List ${withArticle(one)}'s ${children}`, description: `The ${children} of one ${one}, a page at a time; 404 when the ${one} does not exist.` }
     case 'children POST': return { operationId: `create${Name}${Children}`, summary: `Add ${children} to ${withArticle(one)}`, description: `An object creates one (its errors by plain field name); an array or Django's management form (\`${child!.key}-TOTAL_FORMS\`, ...) creates several in one transaction. The key to the ${one} comes from the URL.` }
+    case 'children OPTIONS': return { operationId: `describe${Name}${Children}`, summary: `The form of ${withArticle(one)}'s ${children}: fields, limits, messages and the actions allowed`, description: `The inline formset's form, without the key to the ${one} (the URL gives it): \`actions\` lists \`POST\` only when this request may change the ${one}; 404 when the ${one} does not exist. Also at \`GET <item>/${child!.key}/?metadata=1\`.` }
     case 'children PATCH': return { operationId: `change${Name}${Children}`, summary: `Create, update and delete ${withArticle(one)}'s ${children}`, description: `An array of ${children}: with a key updates, without creates, \`"DELETE": true\` deletes; one transaction, all or nothing.` }
   }
 }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import cors from '@fastify/cors'
 import type { FastifyRequest } from 'fastify'
-import { defineResource, FormResource, modelForm } from 'fastify-form-resources'
+import { defineResource, FormResource, inlineFormSet, modelForm } from 'fastify-form-resources'
 import { clientsApp, DIALECTS, type Tables } from './helpers/clients.ts'
 
 const signedIn = (request: FastifyRequest): boolean => (request as { user?: unknown }).user != null
@@ -70,6 +70,34 @@ for (const dialect of DIALECTS) {
     })
     t.strictSame(novel.published.type, 'boolean')
     t.strictSame([novel.pages.type, novel.pages.min_value, novel.pages.max_value], dialect === 'sqlite' ? ['integer', -9007199254740991, 9007199254740991] : ['integer', -2147483648, 2147483647], 'the column\'s range')
+  })
+}
+
+for (const dialect of DIALECTS) {
+  t.test(`${dialect}: OPTIONS and ?metadata=1 on an inline's child URL answer the children's form, without the key to the parent`, async (t) => {
+    const withNovels = ({ writers, novels }: Tables): Array<FormResource<any, any>> => [
+      defineResource({
+        name: 'writer',
+        table: writers,
+        formClass: modelForm(writers, { fields: ['name', 'country'] }),
+        inlines: { novels: inlineFormSet(writers, novels, { fk: 'writerId', fields: ['title', 'pages'] }) },
+        hasModifyPermissions: signedIn
+      })
+    ]
+    const { app } = await clientsApp(t, dialect, withNovels)
+    t.equal((await app.inject({ method: 'POST', url: '/api/writers/', headers: { 'x-user': 'ann' }, payload: { name: 'Colette' } })).statusCode, 201)
+    const options = await app.inject({ method: 'OPTIONS', url: '/api/writers/1/novels/', headers: { 'x-user': 'ann' } })
+    t.equal(options.statusCode, 200)
+    t.equal(options.headers.allow, 'GET, POST, PATCH')
+    const doc = options.json()
+    t.strictSame([doc.name, doc.name_plural, doc.parses], ['novel', 'novels', PARSES])
+    t.strictSame(Object.keys(doc.actions.POST), ['id', 'title', 'pages'], 'the key to the writer comes from the URL: no field for it')
+    t.strictSame(doc.actions.POST.title, { type: 'string', required: true, read_only: false, label: 'Title', max_length: 100, messages: { required: 'This field is required.', invalid: 'Enter a valid value.', maxLength: 'Ensure this value has at most 100 characters (it has %(show_value)d).' } })
+    t.strictSame((await app.inject({ url: '/api/writers/1/novels/?metadata=1', headers: { 'x-user': 'ann' } })).json(), doc, 'the same document at GET ?metadata=1')
+    t.strictSame((await app.inject({ method: 'OPTIONS', url: '/api/writers/1/novels/' })).json().actions, {}, 'no action for a request that may not change the writer')
+    const missing = await app.inject({ method: 'OPTIONS', url: '/api/writers/9/novels/', headers: { 'x-user': 'ann' } })
+    t.strictSame([missing.statusCode, missing.json().err.code], [404, 100], 'no parent: a 404')
+    t.equal((await app.inject({ url: '/api/writers/1/novels/' })).json().total_results, 0, 'without ?metadata=1 the children are listed')
   })
 }
 

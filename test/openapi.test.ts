@@ -93,6 +93,8 @@ t.test('the example app: files as binary in multipart only, bulk, child and form
   t.same(Object.keys(doc.paths['/api/authors/'].post.responses), ['200', '201', '303', '400', '401', '403', '405', '413', '415', '500', '503'], 'a bulk list\'s POST: a single create may still answer 303; a dry run 200')
   t.same(Object.keys(doc.paths['/api/authors/'].patch.responses), ['200', '400', '401', '403', '413', '415', '500', '503'])
   t.same(Object.keys(doc.paths['/api/authors/{id}/books/'].get.responses), ['200', '401', '403', '404', '500', '503'])
+  t.same(Object.keys(doc.paths['/api/authors/{id}/books/'].options.responses), ['200', '404', '500', '503'], 'the children\'s form at OPTIONS')
+  t.equal(doc.paths['/api/authors/{id}/books/'].options.operationId, 'describeAuthorBooks')
   const content = doc.paths['/api/authors/{id}/'].put.requestBody.content
   t.match(content['multipart/form-data'].schema.properties.avatar, { type: 'string', format: 'binary' })
   t.match(content['multipart/form-data'].schema.properties, { 'avatar-clear': { type: 'boolean' }, 'books-TOTAL_FORMS': { type: 'integer' } })
