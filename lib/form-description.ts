@@ -56,7 +56,6 @@ const WIDGETS: Record<string, Widget> = {
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'gif', 'webp']
 
-/** `birthDate` → `Birth date`, `author_id` → `Author id`. */
 /** A number limit as a plain number, when it is one a browser's `min`/`max` can carry. */
 function limit (value: number | bigint | undefined): number | undefined {
   if (value === undefined) return undefined
