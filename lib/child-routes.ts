@@ -19,7 +19,8 @@ import { withRelations, type Relations } from './relations.ts'
 import { absoluteUrl, changesEnvelope, Links, pageOf, sendError, type Link } from './responses.ts'
 import type { ResourceRoute } from './routes.ts'
 import { bodySchema, columnSchema, itemSchema } from './schemas.ts'
-import type { Row } from './db/index.ts'
+import { columnField, type Row } from './db/index.ts'
+import { fieldOf, type Field } from './fields/index.ts'
 
 /** One inline's child routes: the key, the formset, the children's relations and the item key of one child. */
 export interface ChildRoute {
@@ -30,6 +31,8 @@ export interface ChildRoute {
   readonly name: string
   /** The children's columns holding file keys. */
   readonly fileColumns: readonly string[]
+  /** The field of the children's primary key, for their form's metadata. */
+  readonly idField: Field
 }
 
 interface ChildConfig extends RouteConfig {
@@ -151,7 +154,7 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
     const meta = FormSetClass.meta
     const relations: Relations = { primaryKey: meta.info.primaryKey, manyToMany: Object.entries(meta.model.manyToMany), children: [] }
     const name = meta.model.verboseName.replace(/ (\w)/g, (_, c: string) => c.toUpperCase())
-    const child: ChildRoute = { key, FormSetClass, relations, name, fileColumns: route.relations!.children.find(([each]) => each === key)![1].fileColumns }
+    const child: ChildRoute = { key, FormSetClass, relations, name, fileColumns: route.relations!.children.find(([each]) => each === key)![1].fileColumns, idField: fieldOf(columnField(meta.info.table, meta.info.columns[meta.info.primaryKey])) }
     const item = itemSchema(meta.info.table, { relations, fields: meta.FormClass.baseFields })
     const body = bodySchema(meta.FormClass.baseFields, false)
     const writes = route.canUpdate

@@ -8,7 +8,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Table } from 'drizzle-orm'
-import { fieldOf, type Field } from './fields/index.ts'
+import type { Field } from './fields/index.ts'
 import type { FormMeta } from './form-options.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import { configOf, loadRow } from './handlers.ts'
@@ -16,7 +16,7 @@ import { allOf, then, type MaybePromise } from './maybe.ts'
 import { capfirst, verboseNameOf } from './messages.ts'
 import type { ResourceRoute } from './routes.ts'
 import { absoluteUrl, varyByLanguage } from './responses.ts'
-import { columnField, type Row, type TableInfo } from './db/index.ts'
+import type { Row, TableInfo } from './db/index.ts'
 
 /** The body types every write route parses. */
 const PARSES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data']
@@ -75,6 +75,8 @@ interface Described {
   readonly route: ResourceRoute
   readonly info: TableInfo
   readonly meta: FormMeta
+  /** The field of the table's primary key (made at registration). */
+  readonly idField: Field
 }
 
 /** The metadata of one field of a form. */
@@ -113,10 +115,9 @@ function relatedOf ({ info, meta }: Described, name: string): Table | undefined 
 
 /** The fields of a form as an action lists them, the primary key first as read-only. */
 function actionOf (described: Described, request: FastifyRequest, baseFields: Readonly<Record<string, Field>>): Record<string, unknown> {
-  const { info, meta } = described
-  const key = fieldOf(columnField(info.table, info.columns[info.primaryKey]))
+  const { info, meta, idField } = described
   const out: Record<string, unknown> = {
-    [info.primaryKey]: { type: TYPES[key.kind] ?? 'field', required: false, read_only: true, label: capfirst(verboseNameOf(info.primaryKey)) }
+    [info.primaryKey]: { type: TYPES[idField.kind] ?? 'field', required: false, read_only: true, label: capfirst(verboseNameOf(info.primaryKey)) }
   }
   for (const [name, field] of Object.entries(baseFields)) {
     const unique = meta.uniqueChecks.find((check) => check.code === 'unique' && check.field === name)
@@ -127,7 +128,7 @@ function actionOf (described: Described, request: FastifyRequest, baseFields: Re
 
 /** The resource's own form, as its actions describe it. */
 function ownForm (route: ResourceRoute): Described {
-  return { route, info: route.info, meta: route.resource.formClass.meta }
+  return { route, info: route.info, meta: route.resource.formClass.meta, idField: route.idField }
 }
 
 /** The metadata document of a resource for this request; `row`: the item, for an item URL. */
@@ -164,14 +165,14 @@ export function itemMetadata (request: FastifyRequest, reply: FastifyReply): voi
  * children (the inline formset's, without the key to the parent, which the URL gives); `POST`
  * listed when the request may change the parent; 404 when there is no parent.
  */
-export function childMetadata (request: FastifyRequest, reply: FastifyReply, { FormSetClass, key, name }: { FormSetClass: ModelFormSetClass<any, any, any>, key: string, name: string }): void | Promise<void> {
+export function childMetadata (request: FastifyRequest, reply: FastifyReply, { FormSetClass, key, name, idField }: { FormSetClass: ModelFormSetClass<any, any, any>, key: string, name: string, idField: Field }): void | Promise<void> {
   const route = configOf(request).ffr
   return then(loadRow(route, request, reply), (parent) => {
     if (parent === undefined) return
     return then(route.canUpdate ? route.resource.hasModifyPermissions(request, parent as never) : false, (mayCreate) => {
       const { meta: { info, FormClass } } = FormSetClass
       const actions: Record<string, unknown> = {}
-      if (mayCreate) actions.POST = actionOf({ route, info, meta: FormClass.meta }, request, FormClass.baseFields)
+      if (mayCreate) actions.POST = actionOf({ route, info, meta: FormClass.meta, idField }, request, FormClass.baseFields)
       const doc = { stat: 'ok', name, name_plural: key, parses: PARSES, actions }
       varyByLanguage(reply).header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc)
     })
