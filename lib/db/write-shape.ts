@@ -66,7 +66,7 @@ function tableWritesOf (info: TableInfo): TableWrites {
 /** The compiled shape of a table of these columns (at most 30: a bit each). */
 function compiledShape (keys: readonly string[], shapeOf: (name: string, mask: number) => { key: string, keys: readonly string[] }): TableWrites['compiled'] {
   const steps = keys.map((key, i) => `if ((v = values[${literal(key)}]) !== undefined) { params[${literal(key)}] = v; mask |= ${2 ** i}; n++ }`)
-  // a key that is not a column, or one holding `undefined`: the loop decides
+  // a key that is not a column, or one holding `undefined`: shapeByKey takes the values key by key
   return compile('writeShape', ['values', 'name'], `const params = {}
 let v
 let mask = 0
