@@ -4,7 +4,7 @@ import t from 'tap'
 import Database from 'better-sqlite3'
 import { DatabaseUnavailableError } from 'fastify-form-resources'
 import { bounded, normalized, retryLocked, unavailableError } from '../dist/db/faults.js'
-import { isPgPool } from '../dist/db/pg-pool.js'
+import { isPgPool, onClient, type PgClient, type PgPool } from '../dist/db/pg-pool.js'
 import { MAX_BODY_DEPTH, nestsDeeper } from '../dist/body.js'
 
 const coded = (code: string, message = 'x'): Error => Object.assign(new Error(message), { code })
@@ -103,4 +103,18 @@ t.test('isPgPool recognizes a node-postgres Pool by its shape', async (t) => {
   t.equal(isPgPool(new pg.Client()), false)
   t.equal(isPgPool(undefined), false)
   t.equal(isPgPool({ connect () {}, on () {} }), false)
+})
+
+t.test('onClient gives the client back when the work throws before its first query, and destroys it on a timeout', async (t) => {
+  const released: unknown[] = []
+  const client: PgClient = { query: async () => ({ rows: [] }), on: () => client }
+  const pool = { connect (callback: (error: Error | undefined, client: PgClient, release: (error?: unknown) => void) => void) { callback(undefined, client, (error) => { released.push(error) }) } } as unknown as PgPool
+  const unbindable = new TypeError('a value the statement cannot bind')
+  await t.rejects(onClient(pool, 1000, () => { throw unbindable }), unbindable, 'thrown at once: rejected with that error')
+  t.same(released, [undefined], 'the client went back to the pool, not destroyed')
+  t.equal(await onClient(pool, 1000, async (c) => (await c.query('SELECT 1')).rows.length), 0, 'a work that answers resolves its value')
+  t.same(released, [undefined, undefined])
+  await t.rejects(onClient(pool, 20, () => new Promise(() => {})), DatabaseUnavailableError, 'past the bound: unavailable')
+  t.equal(released.length, 3)
+  t.ok(released[2] instanceof DatabaseUnavailableError, 'and the client released with the error, so the pool destroys it')
 })

@@ -12,7 +12,7 @@ import type { Row } from './types.ts'
 
 /** A prepared statement of the PostgreSQL adapter: Drizzle's, and, for node-postgres, a runner on a given client. */
 export interface PgPrepared extends Prepared {
-  /** Runs the statement on `client` (a client checked out of the pool) and returns its rows decoded. */
+  /** Runs the statement on `client` (a client checked out of the pool) and returns its rows decoded; throws at once for parameters it cannot bind. */
   on?: (client: PgClient, params: Record<string, unknown>) => Promise<Row[]>
 }
 
@@ -47,10 +47,9 @@ function directWrite (statement: Prepared): PgPrepared {
   if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
     config === undefined || params === undefined || !runsPlain(statement)) return statement
   const bind = binderOf(params)
-  const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => {
-    const { rowCount } = await target.query(config, bind(values)) as unknown as { rowCount: number | null }
-    return Object.assign([], { rowCount })
-  }
+  // one promise per run: node-postgres's, and the `then` that reads it (no async function around it)
+  const on = (target: PgClient, values: Record<string, unknown>): Promise<Row[]> =>
+    target.query(config, bind(values)).then((result) => Object.assign([], { rowCount: (result as unknown as { rowCount: number | null }).rowCount }))
   return { execute: async (values = {}) => await on(client as unknown as PgClient, values), on }
 }
 
@@ -75,7 +74,7 @@ export function direct (table: Table, statement: Prepared): PgPrepared {
   if (decoders.some((decoder) => decoder === undefined)) return statement
   const bind = binderOf(params)
   const decode = decoderOf(selected.map(({ path }) => path[0]), decoders as Decoder[])
-  const on = async (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => decode((await target.query(config, bind(values))).rows as unknown[][])
+  const on = (target: PgClient, values: Record<string, unknown>): Promise<Row[]> => target.query(config, bind(values)).then((result) => decode(result.rows as unknown[][]))
   return { execute: async (values = {}) => await on(client, values), on }
 }
 

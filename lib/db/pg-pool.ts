@@ -74,7 +74,7 @@ export interface Checkout {
 /**
  * Runs `work` on a client checked out of `pool`, answering within `ms` (waiting for a free
  * client included). On success the client goes back to the pool; when `work` fails for a timeout
- * or a lost connection, or `ms` pass first, the client is destroyed (its query in flight is
+ * (thrown at once or rejected) or a lost connection, or `ms` pass first, the client is destroyed (its query in flight is
  * abandoned) and the promise rejects with `DatabaseUnavailableError`; any other error (a
  * constraint violation) rejects as it is and the client goes back. A client the pool hands over
  * after the call gave up is released at once.
@@ -103,20 +103,29 @@ export function onClient<T> (pool: PgPool, ms: number, work: (client: PgClient, 
       release = done
       guardClient(client)
       const checkout: Checkout = { destroy: false }
-      work(client, checkout).then((value) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        done(checkout.destroy ? true : undefined)
-        resolve(value)
-      }, (failure: unknown) => {
+      const failed = (failure: unknown): void => {
         if (settled) return
         settled = true
         clearTimeout(timer)
         const unavailable = unavailableError(failure)
         done(unavailable !== undefined || checkout.destroy ? failure ?? true : undefined)
         reject(unavailable ?? failure)
-      })
+      }
+      let working: Promise<T>
+      try {
+        working = work(client, checkout)
+      } catch (error) {
+        // `work` may throw before its first query (a value it cannot bind): the client goes back
+        failed(error)
+        return
+      }
+      working.then((value) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        done(checkout.destroy ? true : undefined)
+        resolve(value)
+      }, failed)
     })
   })
 }

@@ -103,19 +103,25 @@ export class PgAdapter extends BatchAdapter<'async'> {
 
   protected run (statement: PgPrepared, params: Record<string, unknown>): Promise<Row[]> {
     const { on } = statement
-    if (this.pool !== undefined && on !== undefined) return onClient(this.pool, this.timeout, async (client) => await on(client, params))
+    if (this.pool !== undefined && on !== undefined) return onClient(this.pool, this.timeout, (client) => on(client, params))
     return bounded(statement.execute!(params) as Promise<Row[]>, this.timeout)
   }
 
-  async write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
+  write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
     // one plain statement is a transaction of its own; several, or a checked one, share one
     const single = ops.length === 1 && (ops[0].op === 'insert' || (ops[0].op !== 'relate' && ops[0].expect === undefined))
     if (this.pool !== undefined) {
-      return await onClient(this.pool, this.timeout, async (client, checkout) => {
+      // chained rather than awaited: each async function would add a promise and a turn to every write
+      return onClient(this.pool, this.timeout, (client, checkout) => {
         const run = this.runnerOn(client)
-        return single ? [await this.runOp(run, ops[0], [])] : await this.transactionOn(client, checkout, run, ops)
+        return single ? this.runOp(run, ops[0], []).then(listOfOne) : this.transactionOn(client, checkout, run, ops)
       })
     }
+    return this.writeOnDrizzle(ops, single)
+  }
+
+  /** A write through Drizzle's own statements and `transaction()`, its answer bounded (a database the adapter does not run itself). */
+  private async writeOnDrizzle (ops: readonly WriteOp[], single: boolean): Promise<Array<Row | undefined>> {
     if (single) return [await this.runOp((table, key, build, params) => this.run(this.prepared(table, key, (name) => build(this.db).prepare(name)), params), ops[0], [])]
     return await bounded(this.db.transaction(async (tx: any) => await this.runAll((_table, _key, build, params) => build(tx).execute(params), ops)) as Promise<Array<Row | undefined>>, this.timeout)
   }
@@ -199,7 +205,7 @@ export class PgAdapter extends BatchAdapter<'async'> {
 
   /** Runs statements with the cached prepared statements on a checked-out client. */
   private runnerOn (client: PgClient): StatementRunner {
-    return async (table, key, build, params) => await this.prepared(table, key, (name) => build(this.db).prepare(name)).on!(client, params)
+    return (table, key, build, params) => this.prepared(table, key, (name) => build(this.db).prepare(name)).on!(client, params)
   }
 
   /**
@@ -226,7 +232,7 @@ export class PgAdapter extends BatchAdapter<'async'> {
   private async runOp (run: StatementRunner, op: WriteOp, done: Row[]): Promise<Row | undefined> {
     if (op.op === 'relate') return await this.relate(run, op, done)
     const { table } = op
-    const first = async (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> => (await run(table, key, build, params))[0]
+    const first = (key: string, build: (db: any) => any, params: Record<string, unknown>): Promise<Row | undefined> => run(table, key, build, params).then(firstRow)
     const key = op.op === 'insert' ? {} : { __key: this.pkColumn(table).mapToDriverValue(op.key) }
     // with `expect`, the row read under the lock: the columns an update leaves out are known from it
     let current: Row | undefined
@@ -293,6 +299,9 @@ export class PgAdapter extends BatchAdapter<'async'> {
     return names
   }
 }
+
+const listOfOne = <T>(value: T): T[] => [value]
+const firstRow = (rows: Row[]): Row | undefined => rows[0]
 
 /** Whether an insert may be written in one statement with the inserts next to it: values given, or a function marked `batch`. */
 function batchable (op: WriteOp): boolean {
