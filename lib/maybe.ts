@@ -56,6 +56,11 @@ export function promised<T> (run: () => MaybePromise<T>): Promise<T> {
   }
 }
 
+/** A stage's promise as the promise of a run: a native promise as it is (what it resolves to is not read), any other thenable adopted. */
+function settledVoid (pending: PromiseLike<void>): Promise<void> {
+  return pending instanceof Promise ? pending : Promise.resolve(pending)
+}
+
 /** One stage of a plan: works on the state and answers nothing, at once or later. */
 export type Stage<TState> = (state: TState) => void | PromiseLike<void>
 
@@ -69,7 +74,8 @@ export function runStages<TState> (stages: ReadonlyArray<Stage<TState>>, state: 
   for (let i = from; i < stages.length; i++) {
     if ((state as { done?: boolean }).done === true) return
     const pending = stages[i](state)
-    if (pending !== undefined && isThenable(pending)) return Promise.resolve(pending).then(() => runStages(stages, state, i + 1))
+    // the last stage's promise is the run's own: no stage is left to go on with
+    if (pending !== undefined && isThenable(pending)) return i + 1 === stages.length ? settledVoid(pending) : Promise.resolve(pending).then(() => runStages(stages, state, i + 1))
   }
 }
 
@@ -80,7 +86,7 @@ export function runStages<TState> (stages: ReadonlyArray<Stage<TState>>, state: 
 export function eachInTurn<T> (items: readonly T[], step: (item: T) => void | PromiseLike<void>, from = 0): void | Promise<void> {
   for (let i = from; i < items.length; i++) {
     const pending = step(items[i])
-    if (pending !== undefined && isThenable(pending)) return Promise.resolve(pending).then(() => eachInTurn(items, step, i + 1))
+    if (pending !== undefined && isThenable(pending)) return i + 1 === items.length ? settledVoid(pending) : Promise.resolve(pending).then(() => eachInTurn(items, step, i + 1))
   }
 }
 

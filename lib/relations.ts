@@ -88,7 +88,8 @@ export function withRelations (adapter: Adapter, relations: Relations, rows: rea
       return then(withRelations(adapter, { primaryKey: pk, manyToMany: child.manyToMany, children: [] }, all), () => undefined)
     }))
   }
-  return reads === undefined ? out : then(allOf(reads), () => out)
+  // one read (an author's books): waited for as it is, without Promise.all's two promises around it
+  return reads === undefined ? out : then(reads.length === 1 ? reads[0] : allOf(reads), () => out)
 }
 
 /** The rows that lack `name`, or `undefined` when none does (the common case of one row a save remembered: nothing made). */

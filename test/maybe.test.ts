@@ -55,6 +55,15 @@ t.test('runStages runs in order, at once while the stages answer at once, and st
   t.strictSame(seen, ['a'], 'done stops the plan')
   t.throws(() => runStages([() => { throw new Error('stage') }], {}), /stage/)
   await t.rejects(runStages([() => Promise.reject(new Error('later'))], {}) as Promise<void>, /later/)
+
+  seen.length = 0
+  // the last stage answering later: its promise is the run's, and another library's thenable is adopted
+  const last = runStages([() => { seen.push('a') }, () => { seen.push('b'); return thenable(undefined) }], {})
+  t.ok(last instanceof Promise, 'a thenable last stage still makes the run a native promise')
+  await last
+  t.strictSame(seen, ['a', 'b'])
+  const ending = later(undefined).then(() => { seen.push('c') })
+  t.equal(runStages([() => ending], {}), ending, 'a promise of the last stage is the run\'s own')
 })
 
 t.test('eachInTurn runs one item after another, waiting only for a promise', async (t) => {
@@ -69,6 +78,12 @@ t.test('eachInTurn runs one item after another, waiting only for a promise', asy
   t.strictSame(seen, [1])
   await run
   t.strictSame(seen, [1, 2, 3], 'in order')
+  seen.length = 0
+  const tail = eachInTurn([1, 2], (n) => { seen.push(n); return n === 2 ? thenable(undefined) : undefined })
+  t.ok(tail instanceof Promise, 'the last item answering with a thenable: a native promise')
+  await tail
+  t.strictSame(seen, [1, 2])
+  await t.rejects(eachInTurn([1], () => Promise.reject(new Error('last'))) as Promise<void>, /last/)
 })
 
 t.test('allOf answers the values at once, or a promise of them all', async (t) => {

@@ -107,6 +107,12 @@ export class PgAdapter extends BatchAdapter<'async'> {
     return bounded(statement.execute!(params) as Promise<Row[]>, this.timeout)
   }
 
+  /** Whether another row holds the values: one `then` over the rows (the base reads the first row, then asks of it: a promise more per check). */
+  override exists (table: Table, keys: readonly string[], values: readonly unknown[], exclude?: unknown): Promise<boolean> {
+    const [statement, params] = this.existsQuery(table, keys, values, exclude)
+    return this.run(statement, params).then(anyRow)
+  }
+
   write (ops: readonly WriteOp[]): Promise<Array<Row | undefined>> {
     // one plain statement is a transaction of its own; several, or a checked one, share one
     const single = ops.length === 1 && (ops[0].op === 'insert' || (ops[0].op !== 'relate' && ops[0].expect === undefined))
@@ -302,6 +308,7 @@ export class PgAdapter extends BatchAdapter<'async'> {
 
 const listOfOne = <T>(value: T): T[] => [value]
 const firstRow = (rows: Row[]): Row | undefined => rows[0]
+const anyRow = (rows: Row[]): boolean => rows.length > 0
 
 /** Whether an insert may be written in one statement with the inserts next to it: values given, or a function marked `batch`. */
 function batchable (op: WriteOp): boolean {
