@@ -26,6 +26,32 @@ function pending (value: MaybePromise<void>): void | PromiseLike<void> {
   return isThenable(value) ? value as PromiseLike<void> : undefined
 }
 
+/**
+ * Uniqueness of one form (a form request), from the `from`th check on: whether any other row
+ * holds its values, `LIMIT 1` and no row decoded, each check in turn and only an answer that
+ * comes later waited for.
+ */
+function uniqueOfOne (form: ModelForm<any>, checks: readonly UniqueCheck[], fixed: Row | undefined, report: Report, from: number): void | Promise<void> {
+  const { table, primaryKey } = form.meta.info
+  const instance = form.instance as Row | undefined
+  for (let i = from; i < checks.length; i++) {
+    const check = checks[i]
+    const values = uniqueValues(check.keys, form, fixed)
+    if (values === undefined || (instance !== undefined && unchanged(check.keys, values, instance))) continue
+    const taken = form.adapter.exists(table, check.keys, values, instance?.[primaryKey])
+    if (isThenable<boolean>(taken)) {
+      const asked = Promise.resolve(taken).then((yes) => { if (yes) reportTaken(form, check, report) })
+      return i + 1 === checks.length ? asked : asked.then(() => uniqueOfOne(form, checks, fixed, report, i + 1))
+    }
+    if (taken) reportTaken(form, check, report)
+  }
+}
+
+/** Files a unique check's message, made now (in the request's language) that a conflict is found. */
+function reportTaken (form: ModelForm<any>, check: UniqueCheck, report: Report): void {
+  report(form, check.field, new ValidationError(check.message, { code: check.code }))
+}
+
 /** Foreign keys: each referenced row a clean value names must exist; one query per column over every form. */
 export function referencesOf (forms: ReadonlyArray<ModelForm<any>>, report: Report = fileOn): void | Promise<void> {
   if (forms.length === 0) return
@@ -96,6 +122,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
   if (forms.length === 0) return
   const { meta, adapter } = forms[0]
   const { table, primaryKey } = meta.info
+  if (forms.length === 1) return uniqueOfOne(forms[0], checks ?? meta.uniqueChecks, fixed, report, 0)
   return eachInTurn(checks ?? meta.uniqueChecks, (check) => {
     // the message is made when a conflict is found (in the request's language), not for every check
     const { keys, field, code } = check
@@ -109,12 +136,6 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       tuples.push(values)
     }
     if (asking.length === 0) return
-    if (forms.length === 1) {
-      // one form (a form request): whether any other row holds the values, `LIMIT 1` and no row decoded
-      const form = asking[0]
-      const own = (form.instance as Row | undefined)?.[primaryKey]
-      return pending(then(adapter.exists(table, keys, tuples[0], own), (taken) => { if (taken) report(form, field, new ValidationError(check.message, { code })) }))
-    }
     return pending(then(adapter.findIn(table, keys, tuples, { read: readOf(check, primaryKey) }), (rows) => {
       if (rows.length === 0) return
       const pkColumn = meta.info.columns[primaryKey]

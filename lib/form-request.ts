@@ -13,7 +13,7 @@ import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
 import { ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { saveForm } from './form-save.ts'
 import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
-import { attempt, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
+import { attempt, isThenable, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 import { answerDryRun, cleanDryRun } from './dry-run-stages.ts'
@@ -92,20 +92,38 @@ export function bindData (state: FormRequest): void {
 
 /** Parse hooks (djblets' `parse_<field>_field`): for the keys present in the request; each refusal is kept for its field. */
 export function parseHooks (state: FormRequest): void | Promise<void> {
+  return parseFrom(state, 0)
+}
+
+/**
+ * The parse hooks from the `from`th on: a hook's value set at once, and only one that answers
+ * with a promise waited for (no closure per hook on the way: a stage runs on every request).
+ */
+function parseFrom (state: FormRequest, from: number): void | Promise<void> {
   const { data } = state.args
   const hooks = state.plan.parseHooks
-  const run = (i: number): void | Promise<void> => {
-    for (; i < hooks.length; i++) {
-      const [name, hook] = hooks[i]
-      if (!Object.hasOwn(data, name)) continue
-      const parsed = attempt(() => hook(data[name], contextOf(state)), (value) => { state.formData![name] = value }, (error) => {
-        if (!(error instanceof ValidationError)) throw error
-        ;(state.parseErrors ??= []).push([name, error])
-      })
-      if (parsed !== undefined) return Promise.resolve(parsed).then(() => run(i + 1))
+  for (let i = from; i < hooks.length; i++) {
+    const [name, hook] = hooks[i]
+    if (!Object.hasOwn(data, name)) continue
+    let value: unknown
+    try {
+      value = hook(data[name], contextOf(state))
+    } catch (error) {
+      parseRefused(state, name, error)
+      continue
     }
+    if (isThenable(value)) {
+      return Promise.resolve(value).then((parsed) => { state.formData![name] = parsed }, (error: unknown) => { parseRefused(state, name, error) })
+        .then(() => parseFrom(state, i + 1))
+    }
+    state.formData![name] = value
   }
-  return run(0)
+}
+
+/** Keeps a parse hook's `ValidationError` for its field; throws any other error. */
+function parseRefused (state: FormRequest, name: string, error: unknown): void {
+  if (!(error instanceof ValidationError)) throw error
+  ;(state.parseErrors ??= []).push([name, error])
 }
 
 /** Make the form: the plan's form class over the bound data, the parse hooks' refusals filed on it. */
@@ -136,7 +154,14 @@ export function saveOptions (state: FormRequest): SaveOptions | undefined {
 
 /** Save: plan the write, write, map a violation (the form's save stages); a violation answers 400. */
 export function save (state: FormRequest): MaybePromise<void> {
-  return attempt(() => saveForm(state.form!, saveOptions(state)), (row) => { state.saved = row }, (error) => refuse(state, error))
+  let row: MaybePromise<Row>
+  try {
+    row = saveForm(state.form!, saveOptions(state))
+  } catch (error) {
+    return refuse(state, error)
+  }
+  if (isThenable<Row>(row)) return Promise.resolve(row).then((saved) => { state.saved = saved }, (error: unknown) => refuse(state, error))
+  state.saved = row
 }
 
 /** A form class's own `save()` in the place of the save stages. */

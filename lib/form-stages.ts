@@ -8,7 +8,7 @@ import { NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError } from './errors.
 import { checkManyToMany, checkReferences, checkUnique, missingRelated } from './form-checks.ts'
 import type { FormMeta } from './form-options.ts'
 import type { ModelForm, SaveOptions } from './form.ts'
-import { attempt, eachInTurn, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
+import { attempt, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
 import type { FieldSource } from './fields/index.ts'
 import type { RelatedSet, Row, WriteOp } from './db/index.ts'
 
@@ -46,28 +46,53 @@ export function cleanFields (form: ModelForm<any>): void {
 
 /** Clean hooks (Django's `clean_<field>()`): each field that cleaned without error, in form order; its answer replaces the value. */
 export function cleanHooks (form: ModelForm<any>): void | Promise<void> {
-  return eachInTurn(form.meta.cleanHooks, ([name, hook]) => {
+  return cleanHooksFrom(form, 0)
+}
+
+/** The clean hooks from the `from`th on, as `parseHooks` runs its own: a value set at once, only a promise waited for. */
+function cleanHooksFrom (form: ModelForm<any>, from: number): void | Promise<void> {
+  const hooks = form.meta.cleanHooks
+  for (let i = from; i < hooks.length; i++) {
+    const [name, hook] = hooks[i]
     const cleaned = form.cleanedData as Row
-    if (!Object.hasOwn(cleaned, name) || name in form.errorsNow) return
-    const failed = (error: unknown): void => {
-      if (!(error instanceof ValidationError)) throw error
-      form.addError(name, error)
+    if (!Object.hasOwn(cleaned, name) || name in form.errorsNow) continue
+    let value: unknown
+    try {
+      value = hook(cleaned[name], form)
+    } catch (error) {
+      fileCleanError(form, name, error)
+      continue
     }
-    const value = attempt(() => hook(cleaned[name], form), (value) => { cleaned[name] = value }, failed)
-    return isThenable(value) ? value as PromiseLike<void> : undefined
-  })
+    if (isThenable(value)) {
+      return Promise.resolve(value).then((replaced) => { cleaned[name] = replaced }, (error: unknown) => { fileCleanError(form, name, error) })
+        .then(() => cleanHooksFrom(form, i + 1))
+    }
+    cleaned[name] = value
+  }
+}
+
+/** Files a clean step's `ValidationError` on the form (under `name`, or `__all__` for `null`); throws any other error. */
+function fileCleanError (form: ModelForm<any>, name: string | null, error: unknown): void {
+  if (!(error instanceof ValidationError)) throw error
+  form.addError(name, error)
 }
 
 /** `cleanForm` (Django's `clean()`): after every field; new data when it returns some, its `ValidationError` under `__all__`. */
 export function cleanWhole (form: ModelForm<any>): void | PromiseLike<void> {
-  const run = form.meta.options.cleanForm!
-  const done = attempt(() => run(form.cleanedData as Row, form), (replaced) => {
-    if (replaced !== undefined && replaced !== null) form.cleanedData = replaced as Row
-  }, (error) => {
-    if (!(error instanceof ValidationError)) throw error
-    form.addError(null, error)
-  })
-  return isThenable(done) ? done as PromiseLike<void> : undefined
+  let replaced: unknown
+  try {
+    replaced = form.meta.options.cleanForm!(form.cleanedData as Row, form)
+  } catch (error) {
+    fileCleanError(form, null, error)
+    return
+  }
+  if (isThenable(replaced)) return Promise.resolve(replaced).then((data) => { replaceCleaned(form, data) }, (error: unknown) => { fileCleanError(form, null, error) })
+  replaceCleaned(form, replaced)
+}
+
+/** `cleanForm`'s answer: new cleaned data when it returned some. */
+function replaceCleaned (form: ModelForm<any>, replaced: unknown): void {
+  if (replaced !== undefined && replaced !== null) form.cleanedData = replaced as Row
 }
 
 /** The clean stages of one form that ask nothing of the database: fields, clean hooks, `cleanForm`. */

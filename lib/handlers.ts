@@ -88,16 +88,23 @@ export function serializeRows (route: ResourceRoute, request: FastifyRequest, ro
 
 /** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields` (unless `trim` is false: an expanded item), with its links and file keys as absolute URLs. `href`: its absolute URL, when known. */
 export function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row)), trim = true): MaybePromise<Record<string, unknown>> {
-  return then(route.resource.serializeObject(row, { request }), (out) => {
-    const query = request.query as Record<string, unknown>
-    const item = trim ? trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links')) : trimItem(out, itemLinks(route, href))
-    withFileUrls(route, request, item, route.fileColumns)
-    for (const [name, child] of route.relations?.children ?? []) {
-      const children = item[name]
-      if (child.fileColumns.length > 0 && Array.isArray(children)) item[name] = children.map((row: Row) => withFileUrls(route, request, { ...row }, child.fileColumns))
+  const out = route.resource.serializeObject(row, { request })
+  return isThenable<Record<string, unknown>>(out) ? Promise.resolve(out).then((fields) => itemOf(route, request, fields, href, trim)) : itemOf(route, request, out, href, trim)
+}
+
+/** The item of `serializeObject`'s fields: trimmed, with its links and its files' URLs. */
+function itemOf (route: ResourceRoute, request: FastifyRequest, out: Record<string, unknown>, href: string, trim: boolean): Record<string, unknown> {
+  const query = request.query as Record<string, unknown>
+  const item = trim ? trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links')) : trimItem(out, itemLinks(route, href))
+  withFileUrls(route, request, item, route.fileColumns)
+  const children = route.relations?.children
+  if (children !== undefined) {
+    for (const [name, child] of children) {
+      const rows = item[name]
+      if (child.fileColumns.length > 0 && Array.isArray(rows)) item[name] = rows.map((row: Row) => withFileUrls(route, request, { ...row }, child.fileColumns))
     }
-    return item
-  })
+  }
+  return item
 }
 
 /** Puts the absolute URL of each stored file in the place of its key, in `item` itself. */
@@ -140,11 +147,15 @@ export function loadRow (route: ResourceRoute, request: FastifyRequest, reply: F
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error
   }
-  const found = (row: Row | undefined): Row | undefined => {
-    if (row === undefined) sendError(reply, DOES_NOT_EXIST)
-    return row
-  }
-  return id === undefined || id === null ? found(undefined) : then(route.load(id, request), found)
+  if (id === undefined || id === null) return found(reply, undefined)
+  const row = route.load(id, request)
+  return isThenable<Row | undefined>(row) ? Promise.resolve(row).then((loaded) => found(reply, loaded)) : found(reply, row)
+}
+
+/** The row loaded, after answering 404 when there is none. */
+function found (reply: FastifyReply, row: Row | undefined): Row | undefined {
+  if (row === undefined) sendError(reply, DOES_NOT_EXIST)
+  return row
 }
 
 function sendStale (route: ResourceRoute, reply: FastifyReply, current: Row): void {
@@ -187,13 +198,20 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   if (wantsHtml(request)) return seeOther(reply, request, route.resource.successUrl, row, status === 201 ? 'create' : 'update', absoluteUrl(request, itemPath(route, row)))
   // the ETag of the row's own columns, taken before its relations are added to it
   const etag = status === 201 ? undefined : route.etag(row)
-  return then(withItemRelations(route, [row]), ([full]) => {
-    if (status === 201) {
-      const href = absoluteUrl(request, itemPath(route, row))
-      return then(serialize(route, request, full, href), (item) => { reply.code(201).header('Location', href).send(success(name, item)) })
-    }
-    return then(serialize(route, request, full), (item) => { reply.code(status).header('ETag', etag!).send(success(name, item)) })
-  })
+  const rows = withItemRelations(route, [row])
+  return isThenable<readonly Row[]>(rows) ? Promise.resolve(rows).then(([full]) => sendSaved(route, request, reply, status, full, etag)) : sendSaved(route, request, reply, status, rows[0], etag)
+}
+
+/** Sends a saved row's item: 201 with `Location`, or `status` with its `ETag`. */
+function sendSaved (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, status: 200 | 201, full: Row, etag: string | undefined): MaybePromise<void> {
+  const href = status === 201 ? absoluteUrl(request, itemPath(route, full)) : undefined
+  const item = serialize(route, request, full, href)
+  return isThenable<Record<string, unknown>>(item) ? Promise.resolve(item).then((out) => { sendItem(route, reply, status, href, etag, out) }) : sendItem(route, reply, status, href, etag, item)
+}
+
+function sendItem (route: ResourceRoute, reply: FastifyReply, status: 200 | 201, href: string | undefined, etag: string | undefined, item: Record<string, unknown>): void {
+  if (status === 201) reply.code(201).header('Location', href!).send(success(route.resource.name, item))
+  else reply.code(status).header('ETag', etag!).send(success(route.resource.name, item))
 }
 
 /** `POST <list>`: a create through the form; 201 with `Location`, or 400 with `fields`. */
@@ -203,8 +221,16 @@ export function createItem (request: FastifyRequest, reply: FastifyReply): Done 
   if (data === undefined) return
   // `_method` tunnels to an item URL only
   if (Object.hasOwn(data, '_method')) return methodNotAllowed(request, reply)
-  return permitted(request, reply, route.resource.hasModifyPermissions(request), () =>
-    then(route.formRequest(withDryRun(request, { request, data, files: uploadsOf(request) })), (result) => sendFormResult(route, request, reply, result))) as Done
+  const allowed = route.resource.hasModifyPermissions(request)
+  // a yes given at once goes straight on, without a closure to wait for it
+  if (allowed === true) return create(route, request, reply, data) as Done
+  return permitted(request, reply, allowed, () => create(route, request, reply, data)) as Done
+}
+
+/** The create's form request and its answer. */
+function create (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>): MaybePromise<void> {
+  const result = route.formRequest(withDryRun(request, { request, data, files: uploadsOf(request) }))
+  return isThenable<FormResult<any>>(result) ? Promise.resolve(result).then((answer) => sendFormResult(route, request, reply, answer)) : sendFormResult(route, request, reply, result)
 }
 
 /** `GET <item>`: the item with its `ETag`; 304 for an `If-None-Match` that lists it. */
@@ -234,24 +260,37 @@ export function updateItem (request: FastifyRequest, reply: FastifyReply): Done 
   const route = configOf(request).ffr
   const data = readBody(request, reply)
   if (data === undefined) return
-  return then(loadRow(route, request, reply), (row) => {
-    if (row === undefined) return
-    return permitted(request, reply, route.resource.hasModifyPermissions(request, row), () => {
-      if (preconditionFails(route, request, reply, row)) return
-      // `_method` says what an HTML form means, and is no field
-      let fields = data
-      if (Object.hasOwn(data, '_method')) {
-        const { _method: _, ...rest } = data
-        fields = rest
-      }
-      const precondition = expectation(route, request)
-      return attempt(
-        () => route.formRequest(withDryRun(request, { request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } })),
-        (result) => sendFormResult(route, request, reply, result),
-        (error) => writeFailed(route, reply, error)
-      )
-    })
-  }) as Done
+  const row = loadRow(route, request, reply)
+  return (isThenable<Row | undefined>(row) ? Promise.resolve(row).then((loaded) => updateRow(route, request, reply, data, loaded)) : updateRow(route, request, reply, data, row)) as Done
+}
+
+/** The update of a loaded row (none: answered 404 already), once the permission check says yes. */
+function updateRow (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>, row: Row | undefined): MaybePromise<void> {
+  if (row === undefined) return
+  const allowed = route.resource.hasModifyPermissions(request, row)
+  if (allowed === true) return update(route, request, reply, data, row)
+  return permitted(request, reply, allowed, () => update(route, request, reply, data, row))
+}
+
+/** The update's form request and its answer: 412 first for a stale `If-Match`; a write that failed after the form answered by `writeFailed`. */
+function update (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, data: Record<string, unknown>, row: Row): MaybePromise<void> {
+  if (preconditionFails(route, request, reply, row)) return
+  // `_method` says what an HTML form means, and is no field
+  let fields = data
+  if (Object.hasOwn(data, '_method')) {
+    const { _method: _, ...rest } = data
+    fields = rest
+  }
+  const precondition = expectation(route, request)
+  let result: MaybePromise<FormResult<any>>
+  try {
+    result = route.formRequest(withDryRun(request, { request, data: fields, files: uploadsOf(request), instance: row, saveKwargs: precondition === undefined ? undefined : { precondition } }))
+  } catch (error) {
+    return writeFailed(route, reply, error)
+  }
+  return isThenable<FormResult<any>>(result)
+    ? Promise.resolve(result).then((answer) => sendFormResult(route, request, reply, answer), (error: unknown) => { writeFailed(route, reply, error) })
+    : sendFormResult(route, request, reply, result)
 }
 
 /** `DELETE <item>`: 204; 409 when other rows still refer to it; `If-Match` checked now and again at the write. */
