@@ -17,6 +17,7 @@ import { attempt, isThenable, runStages, then, type MaybePromise, type Stage } f
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 import { answerDryRun, cleanDryRun } from './dry-run-stages.ts'
+import { parseHooks } from './parse-hooks.ts'
 import type { ModelFormSet, ModelFormSetClass } from './formset.ts'
 import { cleanWithInlines, makeInlines, saveWithInlines } from './inline-stages.ts'
 import type { Row } from './db/index.ts'
@@ -88,42 +89,6 @@ export function bindData (state: FormRequest): void {
   const formData = state.plan.FormClass.meta.compiled.boundData(data, state.args.instance)
   for (const key of state.plan.extraKeys) if (Object.hasOwn(data, key)) formData[key] = data[key]
   state.formData = formData
-}
-
-/** Parse hooks (djblets' `parse_<field>_field`): for the keys present in the request; each refusal is kept for its field. */
-export function parseHooks (state: FormRequest): void | Promise<void> {
-  return parseFrom(state, 0)
-}
-
-/**
- * The parse hooks from the `from`th on: a hook's value set at once, and only one that answers
- * with a promise waited for (no closure per hook on the way: a stage runs on every request).
- */
-function parseFrom (state: FormRequest, from: number): void | Promise<void> {
-  const { data } = state.args
-  const hooks = state.plan.parseHooks
-  for (let i = from; i < hooks.length; i++) {
-    const [name, hook] = hooks[i]
-    if (!Object.hasOwn(data, name)) continue
-    let value: unknown
-    try {
-      value = hook(data[name], contextOf(state))
-    } catch (error) {
-      parseRefused(state, name, error)
-      continue
-    }
-    if (isThenable(value)) {
-      return Promise.resolve(value).then((parsed) => { state.formData![name] = parsed }, (error: unknown) => { parseRefused(state, name, error) })
-        .then(() => parseFrom(state, i + 1))
-    }
-    state.formData![name] = value
-  }
-}
-
-/** Keeps a parse hook's `ValidationError` for its field; throws any other error. */
-function parseRefused (state: FormRequest, name: string, error: unknown): void {
-  if (!(error instanceof ValidationError)) throw error
-  ;(state.parseErrors ??= []).push([name, error])
 }
 
 /** Make the form: the plan's form class over the bound data, the parse hooks' refusals filed on it. */
@@ -284,16 +249,6 @@ export function runFormRequest<TTable extends Table> (resource: FormResource<TTa
   const state = startRequest(resource, plan, args)
   const done = runStages(plan.stages, state)
   return (done === undefined ? state.result! : done.then(() => state.result!)) as MaybePromise<FormResult<TTable>>
-}
-
-/** The parse hooks' refusals as one `ValidationError` per field, as `createForm` throws them. */
-export function parseError (failures: ReadonlyArray<readonly [string, ValidationError]>): ValidationError {
-  const dict: Record<string, ValidationError[]> = {}
-  for (const [name, error] of failures) {
-    if (error.errorDict !== undefined) for (const key in error.errorDict) (dict[key] ??= []).push(...error.errorDict[key])
-    else (dict[name] ??= []).push(...error.errorList!)
-  }
-  return new ValidationError(dict)
 }
 
 const registered = new WeakMap<FormResource<any, any>, { create: FormRequestPlan, update: FormRequestPlan }>()

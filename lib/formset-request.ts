@@ -6,7 +6,8 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { DOES_NOT_EXIST, INVALID_FORM_DATA, MALFORMED_BODY, ObjectDoesNotExist, ValidationError } from './errors.ts'
-import { bindData, makeForm, parseHooks, startRequest, type FormRequestPlan } from './form-request.ts'
+import { bindData, makeForm, startRequest, type FormRequestPlan } from './form-request.ts'
+import { parseHooks } from './parse-hooks.ts'
 import { isClean, type ModelForm } from './form.ts'
 import { saveForm } from './form-save.ts'
 import type { ModelFormSet, ModelFormSetClass } from './formset.ts'

@@ -4,10 +4,11 @@ import { alignCodes, INVALID_FORM_DATA, ValidationError, type ErrorDict } from '
 import type { ModelForm, ModelFormClass, SaveOptions } from './form.ts'
 import type { ModelFormSetClass } from './formset.ts'
 import {
-  bindData, makeForm, parseError, parseHooks, planFor, planOf, runFormRequest, startRequest,
+  bindData, makeForm, planFor, planOf, runFormRequest, startRequest,
   type CreateFormArgs, type FormResult, type HandleFormRequestArgs
 } from './form-request.ts'
 import type { SuccessUrl } from './html.ts'
+import { parseError, parseHooks } from './parse-hooks.ts'
 import { promised, runStages } from './maybe.ts'
 import type { FileStorage } from './storage.ts'
 import { codes } from './setup-errors.ts'

@@ -1,13 +1,13 @@
 import type { Column, Table } from 'drizzle-orm'
 import type { Prepared } from './base.ts'
 import { BatchAdapter, insertSizes, type RelateOp } from './batch.ts'
-import { describe } from './describe.ts'
 import { runsPlain } from './direct.ts'
 import { bounded, unavailableError } from './faults.ts'
 import { direct, directWithText, type PgPrepared } from './pg-direct.ts'
 import { guardPool, isPgPool, onClient, type Checkout, type PgClient, type PgPool } from './pg-pool.ts'
 import { rowPlanOf, type PlainKinds } from './row-plan.ts'
 import { unnestable, unnestInsert, unnestParams } from './pg-unnest.ts'
+import { pgViolation } from './pg-violation.ts'
 import type { GuardOptions, Row, Violation, WriteOp } from './types.ts'
 
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -39,21 +39,6 @@ const PLAIN_KINDS: PlainKinds = {
   PgEnumColumn: text
 }
 
-/** SQLSTATE → violation kind. Class 22 (a value out of the column's range or form) is reported as `check`. */
-const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
-  23505: 'unique',
-  23503: 'foreignKey',
-  23502: 'notNull',
-  23514: 'check'
-}
-
-// PostgreSQL cuts identifiers to 63 bytes: a long Drizzle name is reported cut
-const NAMEDATALEN = 63
-function cut (name: string): string {
-  while (Buffer.byteLength(name) > NAMEDATALEN) name = name.slice(0, -1)
-  return name
-}
-
 /**
  * How a write's statements run: the statement cached under `key` for `table` (built on a
  * database by `build`), with `params`, resolving its rows: on a checked-out client, on Drizzle's
@@ -77,7 +62,6 @@ export class PgAdapter extends BatchAdapter<'async'> {
   readonly dialect = 'postgresql' as const
   readonly mode = 'async' as const
   protected readonly maxParams = 65_535
-  private readonly constraintNames = new WeakMap<Table, Map<string, readonly string[]>>()
   /** The pool the adapter checks clients out of, when it runs its statements itself. */
   private readonly pool: PgPool | undefined
 
@@ -276,41 +260,17 @@ export class PgAdapter extends BatchAdapter<'async'> {
     return await first(shape.key, op.op === 'insert' ? (db) => this.insertQuery(db, table, shape.keys) : (db) => this.updateQuery(db, table, shape.keys, op.bump), shape.params)
   }
 
-  /**
-   * Reads a violation out of a node-postgres or PGlite error (inside Drizzle's `DrizzleQueryError`):
-   * the columns by constraint name, else by the "Key (a, b)=(...)" detail, else by the error's column.
-   */
+  /** A violation read out of a node-postgres or PGlite error (lib/db/pg-violation.ts). */
   violation (error: unknown, table: Table): Violation | undefined {
-    let cause = error as { code?: unknown, cause?: unknown, constraint?: string, detail?: string, column?: string } | undefined
-    while (cause !== undefined && cause !== null && typeof cause.code !== 'string' && cause.cause !== undefined) cause = cause.cause as typeof cause
-    const code = cause?.code
-    if (typeof code !== 'string' || code.length !== 5) return undefined
-    const kind = CONSTRAINT_KINDS[code] ?? (code.startsWith('22') ? 'check' : undefined)
-    if (kind === undefined || cause === undefined) return undefined
-    const named = cause.constraint !== undefined ? this.constraintsOf(table).get(cause.constraint) : undefined
-    if (named !== undefined) return { kind, columns: named }
-    const listed = /^Key \((.+?)\)=\(/.exec(cause.detail ?? '')?.[1].split(', ') ?? (cause.column !== undefined ? [cause.column] : [])
-    const byName = new Map(Object.entries(describe(table).columns).map(([key, column]) => [column.name, key]))
-    const columns = listed.map((name) => byName.get(name.replace(/^"|"$/g, '').replace(/""/g, '"')))
-    return columns.length > 0 && columns.every((key) => key !== undefined) ? { kind, columns: columns as string[] } : { kind }
-  }
-
-  /** The table's constraint names as PostgreSQL reports them: cut to 63 bytes. */
-  private constraintsOf (table: Table): Map<string, readonly string[]> {
-    let names = this.constraintNames.get(table)
-    if (names === undefined) {
-      names = new Map([...describe(table).constraints].map(([name, keys]) => [cut(name), keys]))
-      this.constraintNames.set(table, names)
-    }
-    return names
+    return pgViolation(error, table)
   }
 }
-
-const listOfOne = <T>(value: T): T[] => [value]
-const firstRow = (rows: Row[]): Row | undefined => rows[0]
-const anyRow = (rows: Row[]): boolean => rows.length > 0
 
 /** Whether an insert may be written in one statement with the inserts next to it: values given, or a function marked `batch`. */
 function batchable (op: WriteOp): boolean {
   return op.op === 'insert' && (typeof op.values !== 'function' || op.batch === true)
 }
+
+const listOfOne = <T>(value: T): T[] => [value]
+const firstRow = (rows: Row[]): Row | undefined => rows[0]
+const anyRow = (rows: Row[]): boolean => rows.length > 0
