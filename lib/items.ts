@@ -19,6 +19,7 @@ function itemLinks (route: ResourceRoute, href: string): Record<string, Link> {
   return links
 }
 
+/** The path of a row's item: `/api/authors/1/`. */
 export function itemPath (route: ResourceRoute, row: Row): string {
   return `${route.listPath}${String(row[route.info.primaryKey])}/`
 }

@@ -47,7 +47,7 @@ function directWrite (statement: Prepared): PgPrepared {
   if ((statement.constructor as { [entityKind]?: string })[entityKind] !== 'NodePgPreparedQuery' || typeof client?.query !== 'function' ||
     config === undefined || params === undefined || !runsPlain(statement)) return statement
   const bind = binderOf(params)
-  // one promise per run: node-postgres's, and the `then` that reads it (no async function around it)
+  // node-postgres's promise and one `then` that reads it: no async function around them, which would add a promise and a turn
   const on = (target: PgClient, values: Record<string, unknown>): Promise<Row[]> =>
     target.query(config, bind(values)).then((result) => Object.assign([], { rowCount: (result as unknown as { rowCount: number | null }).rowCount }))
   return { execute: async (values = {}) => await on(client as unknown as PgClient, values), on }

@@ -74,10 +74,11 @@ export interface Checkout {
 /**
  * Runs `work` on a client checked out of `pool`, answering within `ms` (waiting for a free
  * client included). On success the client goes back to the pool; when `work` fails for a timeout
- * (thrown at once or rejected) or a lost connection, or `ms` pass first, the client is destroyed (its query in flight is
+ * or a lost connection, or `ms` pass first, the client is destroyed (its query in flight is
  * abandoned) and the promise rejects with `DatabaseUnavailableError`; any other error (a
- * constraint violation) rejects as it is and the client goes back. A client the pool hands over
- * after the call gave up is released at once.
+ * constraint violation) rejects as it is and the client goes back. `work` may fail at once (a
+ * throw) or later (a rejection), alike. A client the pool hands over after the call gave up is
+ * released at once.
  */
 export function onClient<T> (pool: PgPool, ms: number, work: (client: PgClient, checkout: Checkout) => Promise<T>): Promise<T> {
   return new Promise((resolve, reject) => {
