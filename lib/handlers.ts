@@ -135,6 +135,7 @@ function sendSaved (route: ResourceRoute, request: FastifyRequest, reply: Fastif
   return isThenable<Record<string, unknown>>(item) ? Promise.resolve(item).then((out) => { sendItem(route, reply, status, href, etag, out) }) : sendItem(route, reply, status, href, etag, item)
 }
 
+/** Sends the item in the envelope: 201 with `Location`, or `status` with the row's `ETag`. */
 function sendItem (route: ResourceRoute, reply: FastifyReply, status: 200 | 201, href: string | undefined, etag: string | undefined, item: Record<string, unknown>): void {
   if (status === 201) reply.code(201).header('Location', href!).send(success(route.resource.name, item))
   else reply.code(status).header('ETag', etag!).send(success(route.resource.name, item))

@@ -144,11 +144,19 @@ function metadataOf (route: ResourceRoute, request: FastifyRequest, row: Row | u
   })
 }
 
+/**
+ * Sends a metadata document with the URL's `Allow`, varying by language (its labels and
+ * messages are translated). Written with `JSON.stringify`: at `GET ?metadata=1` the route's own
+ * serializer is its list's or its children's, and the document is neither.
+ */
+function sendMetadata (request: FastifyRequest, reply: FastifyReply, doc: Record<string, unknown>): void {
+  varyByLanguage(reply).header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc)
+}
+
 /** `OPTIONS <list>` and `GET <list>?metadata=1`: the list's metadata (the create action). */
 export function listMetadata (request: FastifyRequest, reply: FastifyReply): void | Promise<void> {
   const route = configOf(request).ffr
-  // at `GET ?metadata=1` the route's serializer is the list's: the document is no list
-  return then(metadataOf(route, request, undefined), (doc) => { varyByLanguage(reply).header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc) }) as void | Promise<void>
+  return then(metadataOf(route, request, undefined), (doc) => { sendMetadata(request, reply, doc) }) as void | Promise<void>
 }
 
 /** `OPTIONS <item>`: the item's metadata (the update action); 404 for a missing row. */
@@ -156,7 +164,7 @@ export function itemMetadata (request: FastifyRequest, reply: FastifyReply): voi
   const route = configOf(request).ffr
   return then(loadRow(route, request, reply), (row) => {
     if (row === undefined) return
-    return then(metadataOf(route, request, row), (doc) => { varyByLanguage(reply).header('Allow', configOf(request).allow).send(doc) })
+    return then(metadataOf(route, request, row), (doc) => { sendMetadata(request, reply, doc) })
   }) as void | Promise<void>
 }
 
@@ -173,8 +181,7 @@ export function childMetadata (request: FastifyRequest, reply: FastifyReply, { F
       const { meta: { info, FormClass } } = FormSetClass
       const actions: Record<string, unknown> = {}
       if (mayCreate) actions.POST = actionOf({ route, info, meta: FormClass.meta, idField }, request, FormClass.baseFields)
-      const doc = { stat: 'ok', name, name_plural: key, parses: PARSES, actions }
-      varyByLanguage(reply).header('Allow', configOf(request).allow).serializer(JSON.stringify).send(doc)
+      sendMetadata(request, reply, { stat: 'ok', name, name_plural: key, parses: PARSES, actions })
     })
   }) as void | Promise<void>
 }
