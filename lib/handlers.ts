@@ -128,7 +128,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   return isThenable<readonly Row[]>(rows) ? Promise.resolve(rows).then(([full]) => sendSaved(route, request, reply, status, full, etag)) : sendSaved(route, request, reply, status, rows[0], etag)
 }
 
-/** Sends a saved row's item: 201 with `Location`, or `status` with its `ETag`. */
+/** Serializes a saved row's item (at once when `serializeObject` answers at once) and sends it. */
 function sendSaved (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, status: 200 | 201, full: Row, etag: string | undefined): MaybePromise<void> {
   const href = status === 201 ? absoluteUrl(request, itemPath(route, full)) : undefined
   const item = serialize(route, request, full, href)
