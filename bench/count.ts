@@ -1,9 +1,10 @@
 /**
  * Drives one app (BENCH_KIND plugin or baseline) in process with inject(): BENCH_WARM requests
- * of BENCH_PHASE (create, update, hooked), then BENCH_COUNT more. Under bench/instructions.sh
- * (valgrind's callgrind, instrumentation switched on only around the counted requests) it gives
- * instructions per request, which hold steady however busy the machine is. Not the benchmark:
- * a tool for changing lib/.
+ * of BENCH_PHASE (create, update, hooked), then BENCH_COUNT more; with `BENCH_BEFORE=list`,
+ * BENCH_BEFORE_COUNT (3,000) list pages first, as `npm run bench`'s servers serve the list
+ * before the writes. Under bench/instructions.sh (valgrind's callgrind, instrumentation switched
+ * on only around the counted requests) it gives instructions per request, which hold steady
+ * however busy the machine is. Not the benchmark: a tool for changing lib/.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -42,6 +43,15 @@ async function drive (requests: number): Promise<void> {
   await Promise.all(pending)
 }
 const line = async (): Promise<void> => await new Promise((resolve) => process.stdin.once('data', () => resolve()))
+// list pages served first (`BENCH_BEFORE=list`: BENCH_BEFORE_COUNT of them), as `npm run bench`'s servers serve the list before the writes
+if (process.env.BENCH_BEFORE === 'list') {
+  const pages: Array<Promise<unknown>> = []
+  for (let i = 0; i < Number(process.env.BENCH_BEFORE_COUNT ?? 3000); i++) {
+    pages.push(app.inject({ method: 'GET', url: `/api/authors/?title=MR&ordering=-name&start=${(i * 25) % 500}`, headers }).then((r) => { if (r.statusCode !== 200) throw new Error(`${r.statusCode} ${r.body}`) }))
+    if (pages.length === 10) { await Promise.all(pages); pages.length = 0 }
+  }
+  await Promise.all(pages)
+}
 await drive(warm)
 if (process.env.BENCH_HANDSHAKE === '1') {
   // the counted part starts and ends when the parent says so (it switches callgrind on and off)

@@ -21,7 +21,7 @@ const TITLES = ['MR', 'MRS', 'MS']
 
 /**
  * A batch runner for one phase: `size` requests in groups of 10 (creates with a new name each,
- * updates of the seeded rows, reads by key, sticky notes for `hooked`), each checked for a 2xx; resolves the µs per request
+ * updates of the seeded rows, reads by key, list pages as `npm run bench` asks for them, sticky notes for `hooked`), each checked for a 2xx; resolves the µs per request
  * (CPU time, or wall time with `clock: 'wall'`).
  */
 export function batches (phase: string, token: string, { size = 300, clock = 'cpu' }: { size?: number, clock?: string } = {}): (app: FastifyInstance) => Promise<number> {
@@ -33,12 +33,14 @@ export function batches (phase: string, token: string, { size = 300, clock = 'cp
     const pending = []
     for (let i = 0; i < size; i++) {
       n++
-      const payload = JSON.stringify({ name: `n${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
+      // each phase its own names: one phase served after another (solo.ts's BENCH_BEFORE) takes none of its names
+      const payload = JSON.stringify({ name: `${phase[0]}${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
       const id = (n % 1000) + 1
       let request: { method: 'GET' | 'POST' | 'PUT', url: string, payload?: string }
       if (phase === 'create') request = { method: 'POST', url: '/api/authors/', payload }
       else if (phase === 'hooked') request = { method: 'POST', url: '/api/sticky-notes/', payload: JSON.stringify({ text: `n${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
       else if (phase === 'read') request = { method: 'GET', url: `/api/authors/${id}/` }
+      else if (phase === 'list') request = { method: 'GET', url: `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}` }
       else request = { method: 'PUT', url: `/api/authors/${id}/`, payload }
       pending.push(app.inject({ ...request, headers }))
       if (pending.length === 10) {

@@ -16,7 +16,7 @@
  *   default, the fastest) or Drizzle's prepared queries;
  * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
  *   bench/profiles/<kind>/ (the largest file is the main thread);
- * - BENCH_ONLY=create|update|hooked|bulk-1000|list: one phase only;
+ * - BENCH_ONLY=create|update|hooked|bulk-1000|list: one phase only, or a comma-separated list (`list,create`) run in the bench's own order;
  * - BENCH_BULK_CONNECTIONS (2), BENCH_LINEAR_REPS (4): the bulk phase's connections, bulk-linear's requests per size.
  *
  * When DATABASE_URL is set, the same phases run again on PostgreSQL: the plugin is
@@ -57,7 +57,9 @@ const SEED_ROWS = 1000
 const TOKEN = 'bench-token'
 // the list first: it reads a page of the 1,000 seeded authors, before the writes of the other phases add theirs
 const ALL_PHASES: Phase[] = ['list', 'create', 'update', 'hooked', 'bulk-1000']
-const PHASES: Phase[] = ALL_PHASES.includes(env.BENCH_ONLY as Phase) ? [env.BENCH_ONLY as Phase] : ALL_PHASES
+// `BENCH_ONLY=list,create`: those phases, in the bench's own order (a phase's figure depends on what its server served before)
+const ONLY = (env.BENCH_ONLY ?? '').split(',').filter((name) => ALL_PHASES.includes(name as Phase))
+const PHASES: Phase[] = ONLY.length > 0 ? ALL_PHASES.filter((phase) => ONLY.includes(phase)) : ALL_PHASES
 /** The phases of a dialect: `hooked` runs on SQLite only. */
 const phasesOf = (dialect: Dialect): Phase[] => PHASES.filter((phase) => dialect === 'sqlite' || phase !== 'hooked')
 /** Items per bulk request, connections of the bulk phase (each request carries 1,000 rows), and requests per size for bulk-linear. */
