@@ -21,8 +21,9 @@ const TITLES = ['MR', 'MRS', 'MS']
 
 /**
  * A batch runner for one phase: `size` requests in groups of 10 (creates with a new name each,
- * updates of the seeded rows, reads by key, list pages as `npm run bench` asks for them, sticky notes for `hooked`), each checked for a 2xx; resolves the µs per request
- * (CPU time, or wall time with `clock: 'wall'`).
+ * updates of the seeded rows, reads by key, list pages as `npm run bench` asks for them, sticky
+ * notes for `hooked`), each checked for a 2xx; resolves the µs per request (CPU time, or wall
+ * time with `clock: 'wall'`).
  */
 export function batches (phase: string, token: string, { size = 300, clock = 'cpu' }: { size?: number, clock?: string } = {}): (app: FastifyInstance) => Promise<number> {
   let n = 0

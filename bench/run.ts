@@ -57,7 +57,7 @@ const SEED_ROWS = 1000
 const TOKEN = 'bench-token'
 // the list first: it reads a page of the 1,000 seeded authors, before the writes of the other phases add theirs
 const ALL_PHASES: Phase[] = ['list', 'create', 'update', 'hooked', 'bulk-1000']
-// `BENCH_ONLY=list,create`: those phases, in the bench's own order (a phase's figure depends on what its server served before)
+// `BENCH_ONLY=list,create`: those phases, in the bench's own order (what a server served before may move a phase's figure)
 const ONLY = (env.BENCH_ONLY ?? '').split(',').filter((name) => ALL_PHASES.includes(name as Phase))
 const PHASES: Phase[] = ONLY.length > 0 ? ALL_PHASES.filter((phase) => ONLY.includes(phase)) : ALL_PHASES
 /** The phases of a dialect: `hooked` runs on SQLite only. */
