@@ -47,7 +47,7 @@ function uniqueOfOne (form: ModelForm<any>, checks: readonly UniqueCheck[], fixe
   }
 }
 
-/** Files a unique check's message, made now (in the request's language) that a conflict is found. */
+/** Files a unique check's message, made now that a conflict is found (in the request's language), not for every check. */
 function reportTaken (form: ModelForm<any>, check: UniqueCheck, report: Report): void {
   report(form, check.field, new ValidationError(check.message, { code: check.code }))
 }
@@ -124,8 +124,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
   const { table, primaryKey } = meta.info
   if (forms.length === 1) return uniqueOfOne(forms[0], checks ?? meta.uniqueChecks, fixed, report, 0)
   return eachInTurn(checks ?? meta.uniqueChecks, (check) => {
-    // the message is made when a conflict is found (in the request's language), not for every check
-    const { keys, field, code } = check
+    const { keys } = check
     const asking: Array<ModelForm<any>> = []
     const tuples: unknown[][] = []
     for (const form of forms) {
@@ -143,7 +142,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       if (asking.length === 1) {
         // one form asking: any other row is a conflict, even where the database compares as the text does not (a NOCASE collation)
         const own = ownOf(asking[0])
-        if (rows.some((row) => own === undefined || driverText(pkColumn, row[primaryKey]) !== own)) report(asking[0], field, new ValidationError(check.message, { code }))
+        if (rows.some((row) => own === undefined || driverText(pkColumn, row[primaryKey]) !== own)) reportTaken(asking[0], check, report)
         return
       }
       const columns = keys.map((key) => meta.info.columns[key])
@@ -156,7 +155,7 @@ export function uniqueOf (forms: ReadonlyArray<ModelForm<any>>, { checks, fixed,
       }
       asking.forEach((form, i) => {
         const own = ownOf(form)
-        if ((owners.get(tupleText(columns, tuples[i])) ?? []).some((pk) => pk !== own)) report(form, field, new ValidationError(check.message, { code }))
+        if ((owners.get(tupleText(columns, tuples[i])) ?? []).some((pk) => pk !== own)) reportTaken(form, check, report)
       })
     }))
   })
