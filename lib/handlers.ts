@@ -17,6 +17,7 @@ import { uploadsOf } from './multipart.ts'
 import type { Method, ResourceRoute } from './routes.ts'
 import { itemPath, serialize, withItemRelations } from './items.ts'
 import { absoluteUrl, etagMatches, sendError, success } from './responses.ts'
+import { inLocale, requestLocale } from './i18n/context.ts'
 import type { Precondition, Row } from './db/index.ts'
 
 /** A route's `config`: its resource's route data and the methods its URL allows. */
@@ -54,13 +55,16 @@ export function readBody (request: FastifyRequest, reply: FastifyReply): Record<
 }
 
 /**
- * A handler whose later answer resolves to the reply (Fastify then waits for the response), so
- * that an asynchronous `onSend` hook (the multipart context's, or the app's) does not let
- * Fastify take the handler's settled promise for one that never answered and send again.
+ * A route handler of the plugin: `handler` run in the request's language (`requestLocale`, with
+ * the plugin's `locale` as `fallback`), its later answer resolving to the reply (Fastify then
+ * waits for the response), so that an asynchronous `onSend` hook (the multipart context's, or
+ * the app's) does not let Fastify take the handler's settled promise for one that never
+ * answered and send again.
  */
-export function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>) {
+export function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>, fallback: string) {
   return function answer (request: FastifyRequest, reply: FastifyReply): void | Promise<FastifyReply> {
-    const done = handler(request, reply)
+    const locale = requestLocale(request, fallback)
+    const done = locale === undefined ? handler(request, reply) : inLocale(locale, () => handler(request, reply))
     return done === undefined ? undefined : done.then(() => reply)
   }
 }

@@ -12,7 +12,7 @@ import { multipartLimits, registerMultipart, type MultipartOptions } from './mul
 import { FormResource } from './resource.ts'
 import { sendError } from './responses.ts'
 import { registerMultipartTwins, registerResourceRoutes, type RouteSettings } from './routes.ts'
-import { addLocaleHook, pluginLocale } from './i18n/context.ts'
+import { pluginLocale } from './i18n/context.ts'
 import { codes } from './setup-errors.ts'
 import { localStorage, type FileStorage, type LocalStorage } from './storage.ts'
 import { createAdapter, DEFAULT_DB_TIMEOUT, describe, unavailableError } from './db/index.ts'
@@ -224,10 +224,12 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   const served = isLocal(storage) && options.serveFiles !== false
   const servedBase = served ? app.prefix.replace(/\/+$/, '') : ''
   for (const resource of options.resources) resource.storage ??= shared
+  const locale = pluginLocale(options.locale)
   const settings: RouteSettings = {
     notLoggedIn: notLoggedIn(options.authenticate),
     fileUrl: (resource, key) => resource.storage === shared ? servedBase + storage.url(key) : resource.storage!.url(key),
     etagSecret: options.etagSecret,
+    locale,
     routes: new Map()
   }
   if (served && isLocal(storage) && serveOnce(app, servedBase + storage.urlPrefix, storage.root)) await app.register(async (files) => { registerFileRoute(files, storage) })
@@ -236,14 +238,15 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
   const late = watchLateRouteHooks(app)
   await app.register(async (child) => {
     child.addHook('onRoute', late.keep)
-    // bodies are validated by the forms; route schemas are for documentation and serialization
-    child.setValidatorCompiler(() => () => true)
+    // bodies are validated by the forms; route schemas are for documentation and serialization:
+    // they compile to no validator, so Fastify's validation step has nothing to run
+    child.setValidatorCompiler(() => undefined as never)
     child.removeContentTypeParser(['text/plain', 'application/json'])
     child.addContentTypeParser('application/json', { parseAs: 'string' }, parseJson)
     // a field sent twice is a FormList: a boolean takes its last value (an HTML checkbox's hidden `false`)
     await child.register(formbody, { parser: (body) => markRepeated(parseQuery(body, '&', '=', { maxKeys: 0 })) })
+    // its answers carry no catalog's messages; each route handler sets the request's language itself (lib/handlers.ts `answered`)
     child.setErrorHandler(handleError)
-    addLocaleHook(child, pluginLocale(options.locale))
     if (prefix !== '') child.setNotFoundHandler((_request, reply) => sendError(reply, DOES_NOT_EXIST))
     if (options.bodyLimit !== undefined) {
       child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })

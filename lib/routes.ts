@@ -70,6 +70,8 @@ export interface ResourceRoute {
   etag (row: Row): string
   /** The 401 of a request without a user, with the plugin's `WWW-Authenticate` (or none). */
   readonly notLoggedIn: WebAPIError
+  /** The plugin's `locale`: the language of a request that asks for none the package ships. */
+  readonly locale: string
   /** Columns holding a stored file's key, serialized as the file's URL. */
   readonly fileColumns: readonly string[]
   /** The URL of a stored file: absolute, or a path on the request's host. */
@@ -94,6 +96,8 @@ export interface RouteSettings {
   readonly fileUrl: (resource: FormResource<any, any>, key: string) => string
   /** The key of keyed ETags (the plugin's `etagSecret`). */
   readonly etagSecret?: string | Buffer
+  /** The language of a request that asks for none the package ships (the plugin's `locale`). */
+  readonly locale: string
   /** Every resource's route by table, filled as they are registered (for `?expand=`). */
   readonly routes?: Map<Table, ResourceRoute>
 }
@@ -168,6 +172,7 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
     formRequest: customHandle ? (args) => resource.handleFormRequest(args) : (args) => runFormRequest(resource, planFor(plan(args), args), args),
     etag: etagFunction(app, resource, settings),
     notLoggedIn: settings.notLoggedIn,
+    locale: settings.locale,
     fileColumns: fileColumnsOf([resource.formClass, resource.addFormClass], info),
     fileUrl: (key) => settings.fileUrl(resource, key)
   }
@@ -219,14 +224,14 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
         url,
         config: config as object,
         schema: open && schemas[key] !== undefined ? documentRoute(key as RouteKind, { tags, ...schemas[key] }, { resource }) : { hide: true } as object,
-        handler: open ? answered(handler) : methodNotAllowed
+        handler: open ? answered(handler, settings.locale) : methodNotAllowed
       }
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
     // the form's metadata (lib/metadata.ts); also at `GET <list>?metadata=1`, for apps whose CORS answers OPTIONS itself
     const described = documentRoute(`${kind} OPTIONS`, { tags, ...(kind === 'item' ? { params } : {}), response: { 200: Type.Object({}, { additionalProperties: true }) } }, { resource })
-    app.route({ method: 'OPTIONS', url, config: config as object, schema: described, handler: answered(kind === 'list' ? listMetadata : itemMetadata) })
+    app.route({ method: 'OPTIONS', url, config: config as object, schema: described, handler: answered(kind === 'list' ? listMetadata : itemMetadata, settings.locale) })
   }
   if (route.relations !== undefined && route.relations.children.length > 0) writes.push(...registerChildRoutes(app, route, errorResponses))
   return writes

@@ -4,7 +4,7 @@
  * an `AsyncLocalStorage`, which the catalogs read (lib/i18n/catalog.ts).
  */
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
+import type { FastifyRequest } from 'fastify'
 import { DEFAULT_LOCALE, negotiateLocale, setLocaleSource, supportedLocale } from './catalog.ts'
 
 const store = new AsyncLocalStorage<string>()
@@ -21,13 +21,14 @@ export function pluginLocale (locale: string | undefined): string {
 }
 
 /**
- * Adds the hook that gives each request of `app` (the plugin's context) its language, before its
- * handler: a request in English under an English plugin pays nothing.
+ * The language `request` is answered in, when it must be set: its first `Accept-Language` the
+ * package ships, else `fallback` (the plugin's `locale`); `undefined` for English under an English
+ * plugin outside any language already set, which costs nothing more. Each of the plugin's route
+ * handlers runs in it (lib/handlers.ts `answered`) rather than behind a `preHandler` hook, whose
+ * runner costs Fastify a few closures per request. The plugin's error and not-found answers carry
+ * no catalog's messages.
  */
-export function addLocaleHook (app: FastifyInstance, fallback: string): void {
-  app.addHook('preHandler', function setLocale (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-    const locale = negotiateLocale(request.headers['accept-language']) ?? fallback
-    if (locale === DEFAULT_LOCALE && store.getStore() === undefined) return done()
-    store.run(locale, done)
-  })
+export function requestLocale (request: FastifyRequest, fallback: string): string | undefined {
+  const locale = negotiateLocale(request.headers['accept-language']) ?? fallback
+  return locale === DEFAULT_LOCALE && store.getStore() === undefined ? undefined : locale
 }
