@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import formResources, { localStorage, type FileStorage } from 'fastify-form-resources'
 import { openDatabase } from './db/index.ts'
 import { cookieToken, registerPages } from './pages/index.ts'
@@ -36,12 +36,14 @@ export async function buildApp ({ dbFile = ':memory:', databaseUrl, token = 'dem
   const app = Fastify(fastify)
   const { db, schema, close } = await openDatabase({ dbFile, databaseUrl, log: app.log, dbTimeout })
   app.addHook('onClose', close)
-  // a stand-in for real authentication: `Authorization: Bearer <token>`, or the page's sign-in cookie, signs in
-  app.decorateRequest('user', undefined)
+  // a stand-in for real authentication: `Authorization: Bearer <token>`, or the page's sign-in cookie, signs in;
+  // read when a permission asks for it, rather than by an `onRequest` hook every request would run
   const bearer = `Bearer ${token}`
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (request.headers.authorization === bearer || cookieToken(request.headers.cookie) === token) request.user = { name: 'demo' }
-    done()
+  const demo = Object.freeze({ name: 'demo' })
+  app.decorateRequest('user', {
+    getter (this: FastifyRequest) {
+      return this.headers.authorization === bearer || cookieToken(this.headers.cookie) === token ? demo : undefined
+    }
   })
   try {
     // the demo signs in with a bearer token: its 401 says so, and a browser shows no Basic-auth password dialog
