@@ -175,13 +175,13 @@ export function registerChildRoutes (app: FastifyInstance, route: ResourceRoute,
         url: `/${resource.urlName}/:id/${key}/`,
         config: config as object,
         schema: handler !== undefined ? documentRoute(`children ${method}` as RouteKind, { tags, ...schemas[method] }, { resource, child: { key, name } }) : { hide: true } as object,
-        handler: handler !== undefined ? answered(handler, route.locale) : methodNotAllowed
+        handler: handler !== undefined ? answered(handler, config) : methodNotAllowed
       }
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') written.push(options)
     }
     const described = documentRoute('children OPTIONS', { tags, params, response: { 200: Type.Object({}, { additionalProperties: true }) } }, { resource, child: { key, name } })
-    app.route({ method: 'OPTIONS', url: `/${resource.urlName}/:id/${key}/`, config: config as object, schema: described, handler: answered(describeChildren, route.locale) })
+    app.route({ method: 'OPTIONS', url: `/${resource.urlName}/:id/${key}/`, config: config as object, schema: described, handler: answered(describeChildren, config) })
   }
   return written
 }

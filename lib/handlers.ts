@@ -3,7 +3,7 @@
  * Each finds its resource and plans in the route's `config` (lib/routes.ts) and answers at once
  * when every step does (SQLite, synchronous permission checks), else through promises.
  */
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import {
   DOES_NOT_EXIST, ITEM_IN_USE, MALFORMED_BODY, METHOD_NOT_ALLOWED, ObjectDoesNotExist,
   PERMISSION_DENIED, PRECONDITION_FAILED, PreconditionFailedError, ValidationError, WebAPIError
@@ -31,8 +31,20 @@ type Done = void | Promise<void>
 
 const TUNNELLED = new Set(['PUT', 'PATCH', 'DELETE'])
 
+/** Where `answered` keeps the route's `config` on its request (a request decoration of the plugin's context, `declareRouteConfig`). */
+const kConfig = Symbol('fastify-form-resources route config')
+
+/** Declares the request property `answered` keeps the route's config in, for the plugin's context `app`, so that every request has it from the start. */
+export function declareRouteConfig (app: FastifyInstance): void {
+  app.decorateRequest(kConfig as unknown as string, undefined)
+}
+
+/**
+ * The route's `config`: as `answered` kept it, else Fastify's `routeOptions` (a getter that
+ * builds a new object of a dozen fields on every read).
+ */
 export function configOf (request: FastifyRequest): RouteConfig {
-  return request.routeOptions.config as unknown as RouteConfig
+  return (request as unknown as Record<symbol, RouteConfig | undefined>)[kConfig] ?? request.routeOptions.config as unknown as RouteConfig
 }
 
 /** 401 with the plugin's `WWW-Authenticate` (djblets' by default) when the request has no user, else 403, as djblets does. */
@@ -55,14 +67,16 @@ export function readBody (request: FastifyRequest, reply: FastifyReply): Record<
 }
 
 /**
- * A route handler of the plugin: `handler` run in the request's language (`requestLocale`, with
- * the plugin's `locale` as `fallback`), its later answer resolving to the reply (Fastify then
- * waits for the response), so that an asynchronous `onSend` hook (the multipart context's, or
- * the app's) does not let Fastify take the handler's settled promise for one that never
- * answered and send again.
+ * A route handler of the plugin: `handler` with the route's `config` kept on the request for
+ * `configOf`, run in the request's language (`requestLocale`, with the plugin's `locale` as
+ * fallback), its later answer resolving to the reply (Fastify then waits for the response), so
+ * that an asynchronous `onSend` hook (the multipart context's, or the app's) does not let
+ * Fastify take the handler's settled promise for one that never answered and send again.
  */
-export function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>, fallback: string) {
+export function answered (handler: (request: FastifyRequest, reply: FastifyReply) => void | Promise<void>, config: RouteConfig) {
+  const fallback = config.ffr.locale
   return function answer (request: FastifyRequest, reply: FastifyReply): void | Promise<FastifyReply> {
+    (request as unknown as Record<symbol, RouteConfig>)[kConfig] = config
     const locale = requestLocale(request, fallback)
     const done = locale === undefined ? handler(request, reply) : inLocale(locale, () => handler(request, reply))
     return done === undefined ? undefined : done.then(() => reply)

@@ -7,6 +7,7 @@ import { DOES_NOT_EXIST, MALFORMED_BODY, NOT_LOGGED_IN, REQUEST_TOO_LARGE, SERVE
 import { registerBrowserRoute } from './browser-route.ts'
 import { registerFileRoute } from './file-route.ts'
 import { markRepeated } from './form-values.ts'
+import { declareRouteConfig } from './handlers.ts'
 import { watchLateRouteHooks } from './late-route-hooks.ts'
 import { multipartLimits, registerMultipart, type MultipartOptions } from './multipart.ts'
 import { FormResource } from './resource.ts'
@@ -247,6 +248,7 @@ export async function formResourcesPlugin (app: FastifyInstance, options: FormRe
     await child.register(formbody, { parser: (body) => markRepeated(parseQuery(body, '&', '=', { maxKeys: 0 })) })
     // its answers carry no catalog's messages; each route handler sets the request's language itself (lib/handlers.ts `answered`)
     child.setErrorHandler(handleError)
+    declareRouteConfig(child)
     if (prefix !== '') child.setNotFoundHandler((_request, reply) => sendError(reply, DOES_NOT_EXIST))
     if (options.bodyLimit !== undefined) {
       child.addHook('onRoute', (route) => { route.bodyLimit ??= options.bodyLimit })

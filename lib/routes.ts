@@ -224,14 +224,14 @@ export function registerResourceRoutes (app: FastifyInstance, resource: FormReso
         url,
         config: config as object,
         schema: open && schemas[key] !== undefined ? documentRoute(key as RouteKind, { tags, ...schemas[key] }, { resource }) : { hide: true } as object,
-        handler: open ? answered(handler, settings.locale) : methodNotAllowed
+        handler: open ? answered(handler, config) : methodNotAllowed
       }
       app.route(options)
       if (method === 'POST' || method === 'PUT' || method === 'PATCH') writes.push(options)
     }
     // the form's metadata (lib/metadata.ts); also at `GET <list>?metadata=1`, for apps whose CORS answers OPTIONS itself
     const described = documentRoute(`${kind} OPTIONS`, { tags, ...(kind === 'item' ? { params } : {}), response: { 200: Type.Object({}, { additionalProperties: true }) } }, { resource })
-    app.route({ method: 'OPTIONS', url, config: config as object, schema: described, handler: answered(kind === 'list' ? listMetadata : itemMetadata, settings.locale) })
+    app.route({ method: 'OPTIONS', url, config: config as object, schema: described, handler: answered(kind === 'list' ? listMetadata : itemMetadata, config) })
   }
   if (route.relations !== undefined && route.relations.children.length > 0) writes.push(...registerChildRoutes(app, route, errorResponses))
   return writes
