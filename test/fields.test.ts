@@ -274,6 +274,28 @@ t.test('datetime: ISO date-times with Z, ±hh:mm, ±hhmm and ±hh offsets, read 
   t.equal(iso('2024-01-02t03:04:05z'), '2024-01-02T03:04:05.000Z')
 })
 
+
+t.test('datetime: the common shape (seconds, a fraction, Z or ±hh:mm) reads as the other shapes do', async (t) => {
+  const field = fields.datetime()
+  const iso = (raw: string): string => (field.clean(raw) as Date).toISOString()
+  t.equal(iso('2024-01-02T03:04:05'), '2024-01-02T03:04:05.000Z', 'no offset: UTC')
+  t.equal(iso('2024-01-02T03:04:05.1Z'), '2024-01-02T03:04:05.100Z')
+  t.equal(iso('2024-01-02T03:04:05.12Z'), '2024-01-02T03:04:05.120Z')
+  t.equal(iso('2024-01-02T03:04:05.123+00:00'), '2024-01-02T03:04:05.123Z')
+  t.equal(iso('2024-01-02T03:04:05.999999999-00:00'), '2024-01-02T03:04:05.999Z', 'nine digits, cut to milliseconds')
+  t.equal(iso('2024-01-01T00:00:00+23:59'), '2023-12-31T00:01:00.000Z')
+  t.equal(iso('9999-12-31T23:59:59.999-23:59'), '+010000-01-01T23:58:59.999Z', 'the last day with the furthest offset')
+  t.equal(iso('2024-02-29T12:00:00Z'), '2024-02-29T12:00:00.000Z')
+  t.equal(iso('0100-01-01T00:00:00Z'), '0100-01-01T00:00:00.000Z')
+  t.equal(iso('0099-12-31T23:59:59Z'), '0099-12-31T23:59:59.000Z', 'a year before 100 is itself, not 1999')
+  t.equal(iso(' 2024-01-02T03:04:05Z '), '2024-01-02T03:04:05.000Z', 'stripped first')
+  t.equal(iso('2024-01-02T03:04:05 Z'), '2024-01-02T03:04:05.000Z', 'a space before the offset')
+  for (const raw of ['2023-02-29T00:00:00Z', '2024-04-31T00:00:00Z', '2024-13-01T00:00:00Z', '2024-01-02T24:00:00Z', '2024-01-02T23:60:00Z', '2024-01-02T23:59:60Z',
+    '2024-01-02T03:04:05.Z', '2024-01-02T03:04:05.1234567890Z', '2024-01-02T03:04:05+24:00', '2024-01-02T03:04:05+12:60', '2024-01-02T03:04:05ZZ',
+    '2024-01-02T03:04:05+05:3', '2024-01-02T03:04:05x', '2024-01-02T03:04:0a', '0000-01-01T00:00:00Z']) {
+    t.strictSame(rejects(field, raw), ['Enter a valid date/time.'], raw)
+  }
+})
 t.test('datetime: impossible days and times are invalid', async (t) => {
   const field = fields.datetime()
   for (const raw of ['2024-02-30T10:00:00Z', '2023-02-29T00:00', '2024-01-02T24:00', '2024-01-02T10:60', '2024-01-02T10:00:60', '2024-01-02T10', 'now', 1704164645000, ['2024-01-02']]) {
