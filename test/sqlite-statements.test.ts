@@ -21,7 +21,15 @@ const notes = sqliteTable('notes', {
   at: integer('at', { mode: 'timestamp' })
 })
 
+const events = sqliteTable('events', {
+  id: integer('id').primaryKey(),
+  at: integer('at', { mode: 'timestamp' }).notNull(),
+  atMs: integer('at_ms', { mode: 'timestamp_ms' }),
+  done: integer('done', { mode: 'boolean' }).notNull()
+})
+
 const SCHEMA = [
+  'create table events (id integer primary key, at integer not null, at_ms integer, done integer not null)',
   'create table people (id integer primary key autoincrement, name text not null unique, nick text, age integer, score real)',
   "create table notes (id integer primary key, body text not null, kind text not null default 'memo', at integer)"
 ]
@@ -39,7 +47,7 @@ function setup (t: { teardown: (fn: () => void) => void }) {
   t.teardown(() => sqlite.close())
   const adapter = createAdapter(db)
   /** The row as a plain read gives it, through the same adapter. */
-  const stored = async (table: typeof people | typeof notes, id: unknown): Promise<Row | undefined> => await adapter.get(table, id)
+  const stored = async (table: typeof people | typeof notes | typeof events, id: unknown): Promise<Row | undefined> => await adapter.get(table, id)
   return { sqlite, db, adapter, prepared, stored }
 }
 
@@ -80,6 +88,27 @@ t.test('an insert reads its row back for defaults and converted kinds', async (t
   const [dated] = await adapter.write([{ op: 'insert', table: notes, values: { body: 'dated', kind: 'log', at } }])
   t.strictSame(dated, await stored(notes, 2))
   t.equal((dated!.at as Date).getTime(), Date.parse('2024-05-17T10:20:30Z'), 'a timestamp is stored in seconds')
+})
+
+t.test('timestamps of whole seconds, timestamp_ms values and booleans are written without RETURNING; a timestamp with milliseconds is read back', async (t) => {
+  const { adapter, prepared, stored } = setup(t)
+  const at = new Date('2024-05-17T10:20:30Z')
+  const atMs = new Date('2024-05-17T10:20:30.456Z')
+  const [row] = await adapter.write([{ op: 'insert', table: events, values: { at, atMs, done: true } }])
+  t.strictSame(row, { id: 1, at, atMs, done: true })
+  t.strictSame(row, await stored(events, 1), 'the row is the stored one')
+  t.ok(prepared.filter((source) => source.startsWith('insert')).every((source) => !source.includes('returning')), 'no RETURNING')
+  const [updated] = await adapter.write([{ op: 'update', table: events, key: 1, values: { at: new Date(-2000), atMs: null, done: false } }])
+  t.strictSame(updated, { id: 1, at: new Date(-2000), atMs: null, done: false }, 'a whole second before 1970 too')
+  t.strictSame(updated, await stored(events, 1))
+  t.ok(prepared.filter((source) => source.startsWith('update')).every((source) => !source.includes('returning')), 'no RETURNING for the update')
+  prepared.length = 0
+  const [cut] = await adapter.write([{ op: 'insert', table: events, values: { at: atMs, done: false } }])
+  t.strictSame(cut, await stored(events, 2), 'milliseconds in a seconds column: the stored row')
+  t.equal((cut!.at as Date).getTime(), at.getTime(), 'cut to the second')
+  const [early] = await adapter.write([{ op: 'insert', table: events, values: { at: new Date(-1500), done: false } }])
+  t.equal((early!.at as Date).getTime(), -2000, 'before 1970, floored as Drizzle stores it')
+  t.ok(prepared.some((source) => source.startsWith('insert') && source.includes('returning')), 'these use RETURNING')
 })
 
 t.test('an update setting every column but the key knows its row without RETURNING; the row is the stored one', async (t) => {

@@ -15,12 +15,20 @@ const casKeys = new Map<string, string>()
 /**
  * Column kinds whose values SQLite stores and Drizzle reads back unchanged, with the values that
  * keep them so: well-formed strings in text columns (a lone surrogate would come back as U+FFFD),
- * safe integers and finite numbers (not -0) in integer and real columns.
+ * safe integers and finite numbers (not -0) in integer and real columns, booleans in boolean
+ * ones, and valid dates in timestamp ones (whole seconds in `timestamp` mode, which stores
+ * seconds; any in `timestamp_ms`).
  */
 const PLAIN_KINDS: PlainKinds = {
   SQLiteText: (value) => typeof value === 'string' && (value as string & { isWellFormed (): boolean }).isWellFormed(),
   SQLiteInteger: (value) => Number.isSafeInteger(value) && !Object.is(value, -0),
-  SQLiteReal: (value) => typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)
+  SQLiteReal: (value) => typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0),
+  SQLiteBoolean: (value) => typeof value === 'boolean',
+  SQLiteTimestamp: (value, column) => {
+    if (!(value instanceof Date)) return false
+    const time = value.getTime()
+    return Number.isFinite(time) && ((column as unknown as { mode?: string }).mode === 'timestamp_ms' || time % 1000 === 0)
+  }
 }
 
 const CONSTRAINT_KINDS: Record<string, Violation['kind']> = {
