@@ -18,8 +18,11 @@ const LinkSchema = Type.Object({ href: Type.String(), method: Type.String(), tit
 /** `links` of an item or a list: name → `{href, method}`. */
 export const Links = Type.Record(Type.String(), LinkSchema)
 
+/** One optional link, the same schema object for each of an item's links: fast-json-stringify compiles one function for it, not one per link. */
+const OptionalLink = Type.Optional(LinkSchema)
+
 /** An item's links: a fixed shape serializes faster than a record. */
-export const ItemLinks = Type.Object({ self: Type.Optional(LinkSchema), update: Type.Optional(LinkSchema), delete: Type.Optional(LinkSchema) })
+export const ItemLinks = Type.Object({ self: OptionalLink, update: OptionalLink, delete: OptionalLink })
 
 const ErrorDictSchema = Type.Record(Type.String(), Type.Array(Type.String()))
 
