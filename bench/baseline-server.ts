@@ -312,14 +312,20 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
-  const db = drizzle(sqlite)
-  migrate(db, { migrationsFolder })
-
-  const q = statements === 'drizzle' ? drizzleQueries(db) : sqliteQueries(sqlite)
-
-  const bearer = `Bearer ${token}`
+  migrate(drizzle(sqlite), { migrationsFolder })
   const app = Fastify()
   app.addHook('onClose', async () => { sqlite.close() })
+  registerBaseline(app, sqlite, { token, statements })
+  return app
+}
+
+/**
+ * Registers the hand-written routes on `app` (a whole app, or a prefixed context of another:
+ * bench/same-process.ts mounts them beside the plugin's), on an open and migrated database.
+ */
+export function registerBaseline (app: FastifyInstance, sqlite: Database.Database, { token, statements = 'sqlite' }: { token: string, statements?: 'sqlite' | 'drizzle' }): void {
+  const q = statements === 'drizzle' ? drizzleQueries(drizzle(sqlite)) : sqliteQueries(sqlite)
+  const bearer = `Bearer ${token}`
 
   const author = (origin: string, row: Row, books: BookRow[]): Record<string, unknown> => {
     const href = `${origin}/api/authors/${row.id}/`
@@ -406,5 +412,4 @@ export async function buildBaseline ({ dbFile, token, statements = 'sqlite' }: {
   })
 
   registerNotes(app, sqlite, token)
-  return app
 }

@@ -33,11 +33,11 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import autocannon, { type Request, type Result } from 'autocannon'
+import autocannon, { type Result } from 'autocannon'
 import pg from 'pg'
+import { BULK_ITEMS, bulkBody, headers, requestFor, SEED_ROWS, TOKEN, type Phase } from './requests.ts'
 
 type Kind = 'plugin' | 'baseline'
-type Phase = 'create' | 'update' | 'hooked' | 'bulk-1000' | 'list'
 type Dialect = 'sqlite' | 'pg'
 /** Where a server keeps its rows: an SQLite file, or a PostgreSQL database of its own. */
 type Store = { dbFile: string } | { databaseUrl: string, database: string }
@@ -53,8 +53,6 @@ const PG_ROUNDS = Number(env.BENCH_PG_ROUNDS ?? 4)
 const PG_DURATION = Number(env.BENCH_PG_DURATION ?? DURATION)
 const DATABASE_URL = env.DATABASE_URL ?? ''
 const DIALECTS: Dialect[] = (['sqlite', 'pg'] as const).filter((d) => (env.BENCH_DIALECT === undefined || env.BENCH_DIALECT === '' || env.BENCH_DIALECT === d) && (d === 'sqlite' || DATABASE_URL !== ''))
-const SEED_ROWS = 1000
-const TOKEN = 'bench-token'
 // the list first: it reads a page of the 1,000 seeded authors, before the writes of the other phases add theirs
 const ALL_PHASES: Phase[] = ['list', 'create', 'update', 'hooked', 'bulk-1000']
 // `BENCH_ONLY=list,create`: those phases, in the bench's own order (what a server served before may move a phase's figure)
@@ -62,12 +60,10 @@ const ONLY = (env.BENCH_ONLY ?? '').split(',').filter((name) => ALL_PHASES.inclu
 const PHASES: Phase[] = ONLY.length > 0 ? ALL_PHASES.filter((phase) => ONLY.includes(phase)) : ALL_PHASES
 /** The phases of a dialect: `hooked` runs on SQLite only. */
 const phasesOf = (dialect: Dialect): Phase[] => PHASES.filter((phase) => dialect === 'sqlite' || phase !== 'hooked')
-/** Items per bulk request, connections of the bulk phase (each request carries 1,000 rows), and requests per size for bulk-linear. */
-const BULK_ITEMS = 1000
+/** Connections of the bulk phase (each request carries 1,000 rows), and requests per size for bulk-linear. */
 const BULK_CONNECTIONS = Number(env.BENCH_BULK_CONNECTIONS ?? 2)
 const LINEAR_REPS = Number(env.BENCH_LINEAR_REPS ?? 4)
 const KINDS: Kind[] = ['plugin', 'baseline']
-const TITLES = ['MR', 'MRS', 'MS']
 const childFile = fileURLToPath(new URL('./child.ts', import.meta.url))
 const profileDir = fileURLToPath(new URL('./profiles/', import.meta.url))
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -86,7 +82,7 @@ if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ig
 
 function startServer (kind: Kind, store: Store): Promise<Server> {
   const profile = env.BENCH_PROFILE === kind || env.BENCH_PROFILE === 'both'
-  const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)] : []), childFile, kind]
+  const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)] : []), ...(env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''), childFile, kind]
   const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
   const child = spawn(command, args, {
     cwd: root,
@@ -105,45 +101,6 @@ function stopServer (server: Server): Promise<void> {
     server.child.once('exit', () => { clearTimeout(timer); resolve() })
     server.child.send('stop')
   })
-}
-
-const headers = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }
-
-/** A bulk create body of `count` new authors named `<tag> <n>-<i>`. */
-function bulkBody (tag: string, n: number, count: number): string {
-  const items = new Array(count)
-  for (let i = 0; i < count; i++) items[i] = { name: `${tag} ${n}-${i}`, title: TITLES[i % 3], birthDate: '1980-05-17' }
-  return JSON.stringify(items)
-}
-
-/** An autocannon request whose `fill` sets the body or path of its `n`th sending (from 1). */
-function sequence (method: 'GET' | 'POST' | 'PUT', path: string, fill: (request: { path: string, body?: string }, n: number) => void): Request {
-  let n = 0
-  return {
-    method,
-    path,
-    headers,
-    setupRequest (request) {
-      fill(request as { path: string, body?: string }, ++n)
-      return request
-    }
-  }
-}
-
-/** The request of a phase; each sending has a name no request sent before. */
-function requestFor (phase: Phase, tag: string): Request {
-  switch (phase) {
-    case 'bulk-1000': return sequence('POST', '/api/authors/', (request, n) => { request.body = bulkBody(tag, n, BULK_ITEMS) })
-    // the parse hook turns the \r\n into \n, the clean hook keeps one blank line, the form's clean checks the date
-    case 'hooked': return sequence('POST', '/api/sticky-notes/', (request, n) => { request.body = JSON.stringify({ text: `${tag} ${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) })
-    // a page of 25 with a filter and an ordering; the page's start moves so that both servers read alike
-    case 'list': return sequence('GET', '/api/authors/?title=MR&ordering=-name', (request, n) => { request.path = `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}` })
-    case 'create': return sequence('POST', '/api/authors/', (request, n) => { request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3], birthDate: '1980-05-17' }) })
-    case 'update': return sequence('PUT', '/api/authors/1/', (request, n) => {
-      request.path = `/api/authors/${(n % SEED_ROWS) + 1}/`
-      request.body = JSON.stringify({ name: `${tag} ${n}`, title: TITLES[n % 3] })
-    })
-  }
 }
 
 /** The server's CPU time so far (its main thread where Linux tells it), in microseconds. */
