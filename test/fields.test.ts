@@ -274,7 +274,6 @@ t.test('datetime: ISO date-times with Z, ±hh:mm, ±hhmm and ±hh offsets, read 
   t.equal(iso('2024-01-02t03:04:05z'), '2024-01-02T03:04:05.000Z')
 })
 
-
 t.test('datetime: the common shape (seconds, a fraction, Z or ±hh:mm) reads as the other shapes do', async (t) => {
   const field = fields.datetime()
   const iso = (raw: string): string => (field.clean(raw) as Date).toISOString()
