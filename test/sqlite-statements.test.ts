@@ -102,6 +102,14 @@ t.test('timestamps of whole seconds, timestamp_ms values and booleans are writte
   t.strictSame(updated, { id: 1, at: new Date(-2000), atMs: null, done: false }, 'a whole second before 1970 too')
   t.strictSame(updated, await stored(events, 1))
   t.ok(prepared.filter((source) => source.startsWith('update')).every((source) => !source.includes('returning')), 'no RETURNING for the update')
+  // an update leaving the timestamps out matches them as they were read, in the seconds stored
+  const [partial] = await adapter.write([{ op: 'update', table: events, key: 1, values: { done: true }, stored: updated }])
+  t.strictSame(partial, { id: 1, at: new Date(-2000), atMs: null, done: true })
+  t.strictSame(partial, await stored(events, 1))
+  t.ok(prepared.some((source) => source.startsWith('update') && source.includes('"events"."at" is ?') && !source.includes('returning')), 'matched on the left-out values, no RETURNING')
+  const [moved] = await adapter.write([{ op: 'update', table: events, key: 1, values: { done: false }, stored: { ...updated, at: new Date(5000) } }])
+  t.strictSame(moved, await stored(events, 1), 'a left-out timestamp read as another value: the stored row')
+  t.equal((moved!.at as Date).getTime(), -2000)
   prepared.length = 0
   const [cut] = await adapter.write([{ op: 'insert', table: events, values: { at: atMs, done: false } }])
   t.strictSame(cut, await stored(events, 2), 'milliseconds in a seconds column: the stored row')
