@@ -96,14 +96,14 @@ function toDateTime (field: Field, raw: unknown): string | Date {
     const value = text(field, raw)
     const time = commonDateTime(value)
     if (time !== undefined) {
-      if (Number.isNaN(time)) throw field.error('invalid')
-      const quick = new Date(time)
-      return field.options.mode === 'string' ? quick.toISOString() : quick
+      // NaN (a day or time out of range) makes an invalid Date, refused below
+      date = new Date(time)
+    } else {
+      const m = DATETIME.exec(value)
+      if (m === null || !validDay(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) throw field.error('invalid')
+      const zone = m[8] === undefined ? 'Z' : m[8].length === 3 ? `${m[8]}:00` : m[8].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')
+      date = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${(m[7] ?? '0').slice(0, 3).padEnd(3, '0')}${zone.toUpperCase()}`)
     }
-    const m = DATETIME.exec(value)
-    if (m === null || !validDay(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4] ?? 0) > 23 || Number(m[5] ?? 0) > 59 || Number(m[6] ?? 0) > 59) throw field.error('invalid')
-    const zone = m[8] === undefined ? 'Z' : m[8].length === 3 ? `${m[8]}:00` : m[8].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2')
-    date = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${(m[7] ?? '0').slice(0, 3).padEnd(3, '0')}${zone.toUpperCase()}`)
   }
   if (Number.isNaN(date.getTime())) throw field.error('invalid')
   return field.options.mode === 'string' ? date.toISOString() : date
