@@ -21,7 +21,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import Database from 'better-sqlite3'
-import { requestFor, SEED_ROWS, TOKEN, type Phase } from './requests.ts'
+import { requestFor, TOKEN, type Phase } from './requests.ts'
 
 const env = process.env
 const PREFIX = '/hw'
@@ -30,14 +30,14 @@ if (process.argv[2] === 'server') {
   // the server: the example app and, under PREFIX, the hand-written routes on the same file
   const { buildApp } = await import('../example-app/app.ts')
   const { registerBaseline } = await import('./baseline-server.ts')
+  const { seedAuthors } = await import('./inject.ts')
   const dbFile = env.BENCH_DB_FILE!
   const app = await buildApp({ dbFile, token: TOKEN })
+  seedAuthors(dbFile)
   const sqlite = new Database(dbFile)
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma('synchronous = NORMAL')
   sqlite.pragma('foreign_keys = ON')
-  const insert = sqlite.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
-  sqlite.transaction(() => { for (let i = 1; i <= SEED_ROWS; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01') })()
   await app.register(async (context) => { registerBaseline(context, sqlite, { token: TOKEN }) }, { prefix: PREFIX })
   app.addHook('onClose', async () => { sqlite.close() })
   await app.listen({ host: '127.0.0.1', port: 0 })
@@ -64,7 +64,8 @@ async function drive (): Promise<void> {
   }
   const self = fileURLToPath(import.meta.url)
   const args = ['--import', 'tsx', ...(env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''), self, 'server']
-  const child = pin ? spawn('taskset', ['-c', '0', process.execPath, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...env, BENCH_DB_FILE: join(dir, 'bench.db'), NODE_ENV: 'production' } }) : spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...env, BENCH_DB_FILE: join(dir, 'bench.db'), NODE_ENV: 'production' } })
+  const [command, commandArgs] = pin ? ['taskset', ['-c', '0', process.execPath, ...args]] : [process.execPath, args]
+  const child = spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...env, BENCH_DB_FILE: join(dir, 'bench.db'), NODE_ENV: 'production' } })
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message) => { resolve((message as { port: number }).port) })
     child.once('exit', (code) => { reject(new Error(`the server exited (${String(code)}) before listening`)) })
