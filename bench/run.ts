@@ -17,7 +17,12 @@
  * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
  *   bench/profiles/<kind>/ (the largest file is the main thread);
  * - BENCH_ONLY=create|update|hooked|bulk-1000|list: one phase only, or a comma-separated list (`list,create`) run in the bench's own order;
- * - BENCH_BULK_CONNECTIONS (2), BENCH_LINEAR_REPS (4): the bulk phase's connections, bulk-linear's requests per size.
+ * - BENCH_BULK_CONNECTIONS (2), BENCH_LINEAR_REPS (4): the bulk phase's connections, bulk-linear's requests per size;
+ * - BENCH_ROUNDS_PER_PAIR (2): the rounds one pair of server processes serves. Each phase starts
+ *   on a new pair, and every ROUNDS_PER_PAIR rounds a new pair takes over on the same files or
+ *   databases (seeded once), warmed up on the phase again: the two processes of a pair differ
+ *   by more than their code (the same code in a new pair moves by up to a tenth), and a median
+ *   over several pairs averages that out where one pair for the whole run does not.
  *
  * When DATABASE_URL is set, the same phases run again on PostgreSQL: the plugin is
  * buildApp({ databaseUrl }) and the hand-written route is bench/baseline-pg.ts (node-postgres,
@@ -49,6 +54,8 @@ const ROUNDS = Number(env.BENCH_ROUNDS ?? 8)
 const DURATION = Number(env.BENCH_DURATION ?? 3)
 const WARMUP = Number(env.BENCH_WARMUP ?? 2)
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10)
+// a new pair of server processes every so many rounds: one process can run slower for its whole life
+const ROUNDS_PER_PAIR = Math.max(1, Number(env.BENCH_ROUNDS_PER_PAIR ?? 2))
 const PG_ROUNDS = Number(env.BENCH_PG_ROUNDS ?? 4)
 const PG_DURATION = Number(env.BENCH_PG_DURATION ?? DURATION)
 const DATABASE_URL = env.DATABASE_URL ?? ''
@@ -80,14 +87,14 @@ function hasTaskset (): boolean {
 }
 if (pin) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' })
 
-function startServer (kind: Kind, store: Store): Promise<Server> {
+function startServer (kind: Kind, store: Store, seed: boolean): Promise<Server> {
   const profile = env.BENCH_PROFILE === kind || env.BENCH_PROFILE === 'both'
   const nodeArgs = ['--import', 'tsx', ...(profile ? ['--cpu-prof', '--cpu-prof-dir', join(profileDir, kind)] : []), ...(env.BENCH_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== ''), childFile, kind]
   const [command, args] = pin ? ['taskset', ['-c', '0', process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs]
   const child = spawn(command, args, {
     cwd: root,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...env, ...('dbFile' in store ? { BENCH_DB_FILE: store.dbFile } : { BENCH_DATABASE_URL: store.databaseUrl }), BENCH_TOKEN: TOKEN, BENCH_SEED_ROWS: String(SEED_ROWS), NODE_ENV: 'production' }
+    env: { ...env, ...('dbFile' in store ? { BENCH_DB_FILE: store.dbFile } : { BENCH_DATABASE_URL: store.databaseUrl }), BENCH_TOKEN: TOKEN, BENCH_SEED_ROWS: String(seed ? SEED_ROWS : 0), NODE_ENV: 'production' }
   })
   return new Promise((resolve, reject) => {
     child.once('message', (message) => resolve({ kind, child, port: (message as { port: number }).port, store }))
@@ -256,31 +263,47 @@ async function bench (dialect: Dialect): Promise<{ ratios: Partial<Record<Phase 
   const duration = dialect === 'pg' ? PG_DURATION : DURATION
   const dir = mkdtempSync(join(tmpdir(), 'ffr-bench-'))
   const servers = {} as Record<Kind, Server>
+  const stores = {} as Record<Kind, Store>
   const databases: string[] = []
+  let pairs = 0
+  // a new pair on the same stores (seeded by the first): the kind started first alternates
+  const newPair = async (): Promise<void> => {
+    await Promise.all(Object.values(servers).map(stopServer))
+    for (const kind of KINDS) delete servers[kind]
+    for (const kind of pairs % 2 === 0 ? KINDS : [...KINDS].reverse()) servers[kind] = await startServer(kind, stores[kind], pairs === 0)
+    pairs++
+  }
   try {
     for (const kind of KINDS) {
-      let store: Store
       if (dialect === 'pg') {
-        store = await createDatabase(kind)
+        const store = await createDatabase(kind)
         databases.push(store.database)
+        stores[kind] = store
       } else {
-        store = { dbFile: join(dir, `${kind}.db`) }
+        stores[kind] = { dbFile: join(dir, `${kind}.db`) }
       }
-      servers[kind] = await startServer(kind, store)
     }
+    await newPair()
     console.log(`\nbench (${dialect === 'pg' ? 'PostgreSQL' : 'SQLite'}): ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), node ${process.version}, ${pin ? 'servers pinned to core 0, autocannon to core 1' : 'no CPU pinning'}`)
-    console.log(`bench: ${CONNECTIONS} connections, ${rounds} rounds of ${duration} s per server and phase, ${WARMUP} s warm-up, ${dialect === 'pg' ? `PostgreSQL databases ${databases.join(', ')}` : `SQLite WAL in ${dir}`}`)
+    console.log(`bench: ${CONNECTIONS} connections, ${rounds} rounds of ${duration} s per server and phase, a new pair of server processes every ${ROUNDS_PER_PAIR} rounds, ${WARMUP} s warm-up per pair, ${dialect === 'pg' ? `PostgreSQL databases ${databases.join(', ')}` : `SQLite WAL in ${dir}`}`)
     console.log(`bench: the hand-written route runs ${dialect === 'pg' ? 'node-postgres named prepared statements' : env.BENCH_BASELINE === 'drizzle' ? 'Drizzle\'s prepared queries' : 'better-sqlite3 statements'}`)
     await checkParity(servers, dialect)
 
     const runs: Record<Phase, Record<Kind, Run[]>> = { create: { plugin: [], baseline: [] }, update: { plugin: [], baseline: [] }, hooked: { plugin: [], baseline: [] }, 'bulk-1000': { plugin: [], baseline: [] }, list: { plugin: [], baseline: [] } }
     const label = dialect === 'pg' ? 'pg-' : ''
-    for (const phase of phasesOf(dialect)) {
+    const warmUp = async (phase: Phase, round: number): Promise<void> => {
       for (const kind of KINDS) {
-        const warm = await drive(servers[kind], phase, `${phase} warm-up`, WARMUP)
-        console.log(`${label}${phase} warm-up ${kind}: ${fmt(warm.reqs)} req/s`)
+        const warm = await drive(servers[kind], phase, `${phase} warm-up${round > 1 ? ` ${round}` : ''}`, WARMUP)
+        console.log(`${label}${phase} warm-up ${kind} (pair ${pairs}): ${fmt(warm.reqs)} req/s`)
       }
+    }
+    for (const [index, phase] of phasesOf(dialect).entries()) {
       for (let round = 1; round <= rounds; round++) {
+        // every ROUNDS_PER_PAIR rounds of a phase on a new pair of processes, warmed up on the phase
+        if ((round - 1) % ROUNDS_PER_PAIR === 0) {
+          if (index > 0 || round > 1) await newPair()
+          await warmUp(phase, round)
+        }
         // ABBA: who goes first alternates, so a drift of the machine favours neither
         const order: Kind[] = round % 2 === 1 ? ['plugin', 'baseline'] : ['baseline', 'plugin']
         for (const kind of order) {
