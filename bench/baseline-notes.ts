@@ -5,7 +5,8 @@
  * form's clean (no note dated in the future), with the same checks, answers and JSON.
  *
  * - the body is checked by a TypeBox validator compiled once; the date-time and blank checks a
- *   JSON schema cannot say are done by hand, as Django's DateTimeField reads ISO 8601;
+ *   JSON schema cannot say are done by hand, as Django's DateTimeField reads ISO 8601, and so is
+ *   the text the plugin's text fields refuse (a lone surrogate, a null character);
  * - the insert is one prepared statement (two: with and without a timestamp, so the column's
  *   default applies): with a timestamp it is run without RETURNING (the stored seconds are the
  *   ones written, the id is the last rowid), without one run to completion with RETURNING for
@@ -15,7 +16,7 @@ import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { ErrorEnvelope, MALFORMED_BODY, NOT_LOGGED_IN, sendFields } from './baseline-server.ts'
+import { ErrorEnvelope, MALFORMED_BODY, NOT_LOGGED_IN, refusedText, refusedTextMessage, sendFields } from './baseline-server.ts'
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 const FUTURE = 'A note cannot be dated in the future.'
@@ -75,6 +76,7 @@ export function registerNotes (app: FastifyInstance, sqlite: Database.Database, 
     // the parse hook, then the field (stripped, required), then the clean hook
     const text = checkCreate.Check(body) ? body.text.replace(/\r\n/g, '\n').trim().replace(/\n{3,}/g, '\n\n') : ''
     if (text === '') fields.text = [typeof raw === 'string' || raw === undefined || raw === null ? 'This field is required.' : 'Enter a valid value.']
+    else if (refusedText(text)) fields.text = [refusedTextMessage(text)]
     const stamp = (body as { timestamp?: unknown }).timestamp
     let timestamp: Date | undefined
     if (stamp !== undefined && stamp !== null && stamp !== '') {

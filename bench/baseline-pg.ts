@@ -21,7 +21,7 @@ import pg from 'pg'
 import { listAsk, listPage, listSchema } from './baseline-list.ts'
 import {
   BulkOrItemEnvelope, checkBulk, checkCreate, checkUpdate, DOES_NOT_EXIST, ErrorEnvelope, etagOf, fieldErrors, INVALID_FORM_DATA, ItemEnvelope, MALFORMED_BODY,
-  NOT_LOGGED_IN, PRECONDITION_FAILED, codesOf, sendFields, UNIQUE_NAME, validDate, type BookRow, type Row, type UpdateBodyType
+  NOT_LOGGED_IN, PRECONDITION_FAILED, codesOf, refusedText, sendFields, UNIQUE_NAME, validDate, type BookRow, type Row, type UpdateBodyType
 } from './baseline-server.ts'
 
 const migrationsFolder = fileURLToPath(new URL('../example-app/drizzle/pg', import.meta.url))
@@ -117,7 +117,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     const name = valid ? body.name.trim() : ''
     const title = valid ? body.title ?? null : null
     const birthDate = valid ? body.birthDate ?? null : null
-    if (name === '' || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, true))
+    if (name === '' || refusedText(name) || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, true))
     if (await nameTaken(name)) return sendFields(reply, { name: [UNIQUE_NAME] })
     let id: number
     try {
@@ -149,7 +149,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     if (!checkUpdate.Check(body)) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
     const { name: rawName, title = row.title, birthDate = row.birthDate } = body as UpdateBodyType
     const name = rawName === undefined ? row.name : rawName.trim()
-    if (name === '' || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
+    if (name === '' || refusedText(name) || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
     if (await nameTakenByOther(name, id)) return sendFields(reply, { name: [UNIQUE_NAME] })
     try {
       if (await update(id, name, title, birthDate) === 0) return reply.code(404).send(DOES_NOT_EXIST)

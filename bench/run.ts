@@ -147,10 +147,14 @@ async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Pr
     { method: 'PUT', path: '/api/authors/2/', body: { birthDate: null } },
     { method: 'PUT', path: '/api/authors/3/', body: { title: 'MS' } },
     { method: 'PUT', path: '/api/authors/999999/', body: { name: 'Ghost' } },
+    // text no text field takes: a null character (Django's message), a lone surrogate (no character)
+    { method: 'POST', path: '/api/authors/', body: { name: 'Null\u0000Writer' } },
+    { method: 'PUT', path: '/api/authors/4/', body: { name: 'Lone \ud800 Writer' } },
     // bulk creates: every row written, in request order; errors by item, as Django's formsets give them
     { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk One', title: 'MR' }, { name: ' Bulk Two ', birthDate: '1990-01-02' }, { name: 'Bulk Three', title: null }] },
     { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Four' }, { name: 'Parity Changed' }, { name: '', title: 'DR' }, { name: 'Bulk Four' }, { name: 'x'.repeat(201) }, { name: 'Bulk Five', birthDate: '1950-02-31' }] },
     { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Six' }], auth: false },
+    { method: 'POST', path: '/api/authors/', body: [{ name: 'Bulk Seven' }, { name: 'Bulk\u0000Eight' }, { name: '\udc00' }] },
     // the list: a filter and an ordering, the links keeping the query, a title that is no choice
     { method: 'GET', path: '/api/authors/?title=MR&ordering=-name&max-results=3&start=3' },
     { method: 'GET', path: '/api/authors/?title=MS&ordering=name' },
@@ -160,6 +164,8 @@ async function checkParity (servers: Record<Kind, Server>, dialect: Dialect): Pr
           { method: 'POST', path: '/api/sticky-notes/', body: { text: 'a\r\n\r\n\r\nb', timestamp: '2024-01-02T03:04:05+01:00' } },
           { method: 'POST', path: '/api/sticky-notes/', body: { text: '  ', timestamp: '2999-01-01T00:00:00Z' } },
           { method: 'POST', path: '/api/sticky-notes/', body: { text: 'soon', timestamp: 'tomorrow' } },
+          { method: 'POST', path: '/api/sticky-notes/', body: { text: 'a\u0000b' } },
+          { method: 'POST', path: '/api/sticky-notes/', body: { text: 'lone \udbff' } },
           { method: 'POST', path: '/api/sticky-notes/', body: { text: 'unsigned' }, auth: false }
         ]
       : [])
