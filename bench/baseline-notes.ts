@@ -16,7 +16,7 @@ import type Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 import { Type } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { ErrorEnvelope, MALFORMED_BODY, NOT_LOGGED_IN, refusedText, refusedTextMessage, sendFields } from './baseline-server.ts'
+import { ErrorEnvelope, MALFORMED_BODY, NOT_LOGGED_IN, refusedText, sendFields } from './baseline-server.ts'
 
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i
 const FUTURE = 'A note cannot be dated in the future.'
@@ -76,7 +76,10 @@ export function registerNotes (app: FastifyInstance, sqlite: Database.Database, 
     // the parse hook, then the field (stripped, required), then the clean hook
     const text = checkCreate.Check(body) ? body.text.replace(/\r\n/g, '\n').trim().replace(/\n{3,}/g, '\n\n') : ''
     if (text === '') fields.text = [typeof raw === 'string' || raw === undefined || raw === null ? 'This field is required.' : 'Enter a valid value.']
-    else if (refusedText(text)) fields.text = [refusedTextMessage(text)]
+    else {
+      const refused = refusedText(text)
+      if (refused !== undefined) fields.text = [refused]
+    }
     const stamp = (body as { timestamp?: unknown }).timestamp
     let timestamp: Date | undefined
     if (stamp !== undefined && stamp !== null && stamp !== '') {

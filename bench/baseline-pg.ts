@@ -117,7 +117,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     const name = valid ? body.name.trim() : ''
     const title = valid ? body.title ?? null : null
     const birthDate = valid ? body.birthDate ?? null : null
-    if (name === '' || refusedText(name) || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, true))
+    if (name === '' || refusedText(name) !== undefined || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, true))
     if (await nameTaken(name)) return sendFields(reply, { name: [UNIQUE_NAME] })
     let id: number
     try {
@@ -149,7 +149,7 @@ export async function buildBaselinePg ({ databaseUrl, token }: { databaseUrl: st
     if (!checkUpdate.Check(body)) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
     const { name: rawName, title = row.title, birthDate = row.birthDate } = body as UpdateBodyType
     const name = rawName === undefined ? row.name : rawName.trim()
-    if (name === '' || refusedText(name) || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
+    if (name === '' || refusedText(name) !== undefined || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
     if (await nameTakenByOther(name, id)) return sendFields(reply, { name: [UNIQUE_NAME] })
     try {
       if (await update(id, name, title, birthDate) === 0) return reply.code(404).send(DOES_NOT_EXIST)

@@ -94,17 +94,13 @@ export function validDate (value: string): boolean {
 export const NULL_CHARACTERS = 'Null characters are not allowed.'
 
 /**
- * Whether text is refused before any other check of its field, as the plugin's text fields
- * refuse it: a lone UTF-16 surrogate (no character, no UTF-8) or a null character (Django's
- * `ProhibitNullCharactersValidator`). Two native string scans; the slow path says which.
+ * The message for text the plugin's text fields refuse before any other check, or `undefined`:
+ * a lone UTF-16 surrogate (no character, no UTF-8: `Enter a valid value.`) or a null character
+ * (Django's `ProhibitNullCharactersValidator`). Two native string scans.
  */
-export function refusedText (value: string): boolean {
-  return !(value as string & { isWellFormed (): boolean }).isWellFormed() || value.includes('\0')
-}
-
-/** The message of text `refusedText` refuses. */
-export function refusedTextMessage (value: string): string {
-  return (value as string & { isWellFormed (): boolean }).isWellFormed() ? NULL_CHARACTERS : 'Enter a valid value.'
+export function refusedText (value: string): string | undefined {
+  if (!(value as string & { isWellFormed (): boolean }).isWellFormed()) return 'Enter a valid value.'
+  return value.includes('\0') ? NULL_CHARACTERS : undefined
 }
 
 /** Every field error of a body that failed a check, in Django's words (the slow path only). */
@@ -115,8 +111,8 @@ export function fieldErrors (body: Record<string, unknown>, required: boolean): 
     if (required || name !== undefined) fields.name = ['This field is required.']
   } else if (typeof name !== 'string') {
     fields.name = ['Enter a valid value.']
-  } else if (refusedText(name)) {
-    fields.name = [refusedTextMessage(name)]
+  } else if (refusedText(name) !== undefined) {
+    fields.name = [refusedText(name) as string]
   } else if (name.length > 200) {
     fields.name = [`Ensure this value has at most 200 characters (it has ${name.length}).`]
   }
@@ -149,7 +145,7 @@ export function checkBulk<T> (body: unknown[], namesTaken: (names: readonly stri
     const valid = checkCreate.Check(fields)
     const name = valid ? fields.name.trim() : ''
     const birthDate = valid ? fields.birthDate ?? null : null
-    const own = valid && name !== '' && !refusedText(name) && (birthDate === null || validDate(birthDate)) ? {} : fieldErrors(fields, true)
+    const own = valid && name !== '' && refusedText(name) === undefined && (birthDate === null || validDate(birthDate)) ? {} : fieldErrors(fields, true)
     errors.push(own)
     rows.push({ name, title: valid ? fields.title ?? null : null, birthDate })
     if (own.name === undefined) named.push([i, typeof fields.name === 'string' ? fields.name.trim() : String(fields.name)])
@@ -363,7 +359,7 @@ export function registerBaseline (app: FastifyInstance, sqlite: Database.Databas
     const name = valid ? body.name.trim() : ''
     const title = valid ? body.title ?? null : null
     const birthDate = valid ? body.birthDate ?? null : null
-    if (name === '' || refusedText(name) || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, true))
+    if (name === '' || refusedText(name) !== undefined || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, true))
     if (q.nameTaken(name)) return sendFields(reply, { name: [UNIQUE_NAME] })
     let id: number
     try {
@@ -410,7 +406,7 @@ export function registerBaseline (app: FastifyInstance, sqlite: Database.Databas
     // fields absent from the body keep the row's values
     const { name: rawName, title = row.title, birthDate = row.birthDate } = body as UpdateBodyType
     const name = rawName === undefined ? row.name : rawName.trim()
-    if (name === '' || refusedText(name) || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
+    if (name === '' || refusedText(name) !== undefined || (birthDate !== null && !validDate(birthDate))) return sendFields(reply, fieldErrors(body as Record<string, unknown>, false))
     if (q.nameTakenByOther(name, id)) return sendFields(reply, { name: [UNIQUE_NAME] })
     try {
       if (q.update(id, name, title, birthDate) === 0) return reply.code(404).send(DOES_NOT_EXIST)

@@ -28,27 +28,31 @@ let app: FastifyInstance
 if (databaseUrl !== undefined) {
   // PostgreSQL: a fresh database made by run.ts for this server alone
   app = kind === 'plugin' ? await buildApp({ databaseUrl, token }) : await buildBaselinePg({ databaseUrl, token })
-  // rows for the update rounds (ids 1..seedRows: the database is new)
-  const seed = new pg.Client({ connectionString: databaseUrl })
-  await seed.connect()
-  await seed.query('INSERT INTO authors (name, title, birth_date) SELECT \'seed \' || i, \'MR\', \'1970-01-01\' FROM generate_series(1, $1::int) AS i ORDER BY i', [seedRows])
-  // one row with an avatar, for the parity check of its URL
-  await seed.query('UPDATE authors SET avatar = \'avatars/seed.png\' WHERE id = 3')
-  await seed.query('ANALYZE authors')
-  await seed.end()
+  // rows for the update rounds (ids 1..seedRows: the database is new); none when a later pair of servers takes over (BENCH_SEED_ROWS=0)
+  if (seedRows > 0) {
+    const seed = new pg.Client({ connectionString: databaseUrl })
+    await seed.connect()
+    await seed.query('INSERT INTO authors (name, title, birth_date) SELECT \'seed \' || i, \'MR\', \'1970-01-01\' FROM generate_series(1, $1::int) AS i ORDER BY i', [seedRows])
+    // one row with an avatar, for the parity check of its URL
+    await seed.query('UPDATE authors SET avatar = \'avatars/seed.png\' WHERE id = 3')
+    await seed.query('ANALYZE authors')
+    await seed.end()
+  }
 } else {
   app = kind === 'plugin'
     ? await buildApp({ dbFile, token })
     : await buildBaseline({ dbFile: dbFile!, token, statements: process.env.BENCH_BASELINE === 'drizzle' ? 'drizzle' : 'sqlite' })
-  // rows for the update rounds, written before the server starts (ids 1..seedRows)
-  const seed = new Database(dbFile)
-  const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
-  seed.transaction(() => {
-    for (let i = 1; i <= seedRows; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01')
-    // one row with an avatar, for the parity check of its URL
-    seed.prepare('UPDATE authors SET avatar = ? WHERE id = 3').run('avatars/seed.png')
-  })()
-  seed.close()
+  // rows for the update rounds, written before the server starts (ids 1..seedRows); none for a later pair
+  if (seedRows > 0) {
+    const seed = new Database(dbFile)
+    const insert = seed.prepare('INSERT INTO authors (name, title, birth_date) VALUES (?, ?, ?)')
+    seed.transaction(() => {
+      for (let i = 1; i <= seedRows; i++) insert.run(`seed ${i}`, 'MR', '1970-01-01')
+      // one row with an avatar, for the parity check of its URL
+      seed.prepare('UPDATE authors SET avatar = ? WHERE id = 3').run('avatars/seed.png')
+    })()
+    seed.close()
+  }
 }
 
 await app.listen({ host: '127.0.0.1', port: 0 })
