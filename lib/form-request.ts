@@ -81,6 +81,12 @@ export interface FormRequestPlan {
   readonly inlines: ReadonlyArray<readonly [string, ModelFormSetClass<any>]>
   /** The dry-run variant: the same stages up to the checks, then `answerDryRun` in the place of every write stage. */
   readonly dryRun?: FormRequestPlan
+  /**
+   * Whether the row a request of this plan answers is its own: the default save stages and
+   * envelope, so the row is one the adapter made for this request (or the instance it read for
+   * it). Its item may then be the row itself with its links added (lib/items.ts `serialize`).
+   */
+  readonly ownsRow: boolean
 }
 
 /** Bind: the form's fields from the request data, else the instance, else their initial values (Django's initial < instance < data; lib/form-compiled.ts). */
@@ -210,7 +216,8 @@ export function planFormRequest (resource: FormResource<any, any>, { create, dry
     return stages
   }
   const { fileFields } = FormClass.meta
-  const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [], inlines: Object.entries(resource.inlines ?? {}) }
+  const ownsRow = !dryRun && (saveStage === save || saveStage === saveWithInlines) && resource.buildFormSuccessResponse === FormResource.prototype.buildFormSuccessResponse
+  const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [], inlines: Object.entries(resource.inlines ?? {}), ownsRow }
   const dry = dryRun ? {} : { dryRun: planFormRequest(resource, { create, dryRun: true }) }
   if (fileFields.length === 0 || dryRun) return { ...plain, ...dry, stages: stagesOf(false) }
   const extraKeys = fileFields.map((name) => `${name}-clear`)

@@ -149,7 +149,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
 /** Serializes a saved row's item (at once when `serializeObject` answers at once) and sends it. */
 function sendSaved (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, status: 200 | 201, full: Row, etag: string | undefined): MaybePromise<void> {
   const href = status === 201 ? absoluteUrl(request, itemPath(route, full)) : undefined
-  const item = serialize(route, request, full, href)
+  const item = serialize(route, request, full, href, true, route.ownsSaved)
   return isThenable<Record<string, unknown>>(item) ? Promise.resolve(item).then((out) => { sendItem(route, reply, status, href, etag, out) }) : sendItem(route, reply, status, href, etag, item)
 }
 

@@ -44,16 +44,22 @@ export function serializeRows (route: ResourceRoute, request: FastifyRequest, ro
   })
 }
 
-/** The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields` (unless `trim` is false: an expanded item), with its links and file keys as absolute URLs. `href`: its absolute URL, when known. */
-export function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row)), trim = true): MaybePromise<Record<string, unknown>> {
+/**
+ * The item as a response carries it: `serializeObject`'s fields, trimmed by `only-fields`
+ * (unless `trim` is false: an expanded item), with its links and file keys as absolute URLs.
+ * `href`: its absolute URL, when known. `owned`: the row is the request's own (a row its save
+ * made, see `FormRequestPlan.ownsRow`), so when `serializeObject` answers the row itself the
+ * item is that row with its links added, not a copy.
+ */
+export function serialize (route: ResourceRoute, request: FastifyRequest, row: Row, href = absoluteUrl(request, itemPath(route, row)), trim = true, owned = false): MaybePromise<Record<string, unknown>> {
   const out = route.resource.serializeObject(row, { request })
-  return isThenable<Record<string, unknown>>(out) ? Promise.resolve(out).then((fields) => itemOf(route, request, fields, href, trim)) : itemOf(route, request, out, href, trim)
+  return isThenable<Record<string, unknown>>(out) ? Promise.resolve(out).then((fields) => itemOf(route, request, fields, href, trim, owned && fields === row)) : itemOf(route, request, out, href, trim, owned && out === row)
 }
 
-/** The item of `serializeObject`'s fields: trimmed, with its links and its files' URLs. */
-function itemOf (route: ResourceRoute, request: FastifyRequest, out: Record<string, unknown>, href: string, trim: boolean): Record<string, unknown> {
+/** The item of `serializeObject`'s fields: trimmed, with its links and its files' URLs; `inPlace`: `out` is the request's own row. */
+function itemOf (route: ResourceRoute, request: FastifyRequest, out: Record<string, unknown>, href: string, trim: boolean, inPlace: boolean): Record<string, unknown> {
   const query = request.query as Record<string, unknown>
-  const item = trim ? trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links')) : trimItem(out, itemLinks(route, href))
+  const item = trim ? trimItem(out, itemLinks(route, href), onlyList(query, 'only-fields'), onlyList(query, 'only-links'), inPlace) : trimItem(out, itemLinks(route, href), undefined, undefined, inPlace)
   withFileUrls(route, request, item, route.fileColumns)
   const children = route.relations?.children
   if (children !== undefined) {

@@ -74,6 +74,8 @@ export interface ResourceRoute {
   readonly locale: string
   /** Columns holding a stored file's key, serialized as the file's URL. */
   readonly fileColumns: readonly string[]
+  /** Whether a write's answer may be its saved row with links added (the plans own their rows, and the rows an update starts from are the adapter's own reads): see `FormRequestPlan.ownsRow`. */
+  readonly ownsSaved: boolean
   /** The URL of a stored file: absolute, or a path on the request's host. */
   fileUrl (key: string): string
 }
@@ -174,6 +176,8 @@ function routeData (app: FastifyInstance, resource: FormResource<Table, any>, se
     notLoggedIn: settings.notLoggedIn,
     locale: settings.locale,
     fileColumns: fileColumnsOf([resource.formClass, resource.addFormClass], info),
+    // an overridden getObject may answer a row it keeps: an update that writes nothing answers that row
+    ownsSaved: !customHandle && !customLoad && plans.create.ownsRow && plans.update.ownsRow,
     fileUrl: (key) => settings.fileUrl(resource, key)
   }
   if (!routes.has(table)) routes.set(table, route)

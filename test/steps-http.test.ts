@@ -46,3 +46,29 @@ t.test('serializeObject may answer with a promise: items, lists, creates and upd
     links: { self: { href: url('/api/authors/'), method: 'GET' }, create: { href: url('/api/authors/'), method: 'POST' } }
   })
 })
+
+t.test('a row a step hands back and keeps is answered as a copy: only the rows the plugin made for the request get their links in place', async (t) => {
+  const kept: Array<Record<string, unknown>> = []
+  class Keeping extends AuthorResource {
+    override async saveForm (...args: Parameters<AuthorResource['saveForm']>): ReturnType<AuthorResource['saveForm']> {
+      const row = await super.saveForm(...args)
+      kept.push(row)
+      return row
+    }
+  }
+  class KeepingAnswer extends AuthorResource {
+    override buildFormSuccessResponse (args: Parameters<AuthorResource['buildFormSuccessResponse']>[0]): ReturnType<AuthorResource['buildFormSuccessResponse']> {
+      kept.push(args.instance)
+      return super.buildFormSuccessResponse(args)
+    }
+  }
+  for (const Resource of [Keeping, KeepingAnswer]) {
+    kept.length = 0
+    const { app } = await buildTestApp(t, { resources: [new Resource()] })
+    const created = await app.inject({ method: 'POST', url: '/api/authors/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { name: 'Ann' } })
+    t.strictSame(created.json(), { stat: 'ok', author: { id: 1, name: 'Ann', title: null, birthDate: null, secret: null, links: itemLinks('/api/authors/1/') } }, Resource.name)
+    const updated = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: { name: 'Bea' } })
+    t.strictSame(updated.json(), { stat: 'ok', author: { id: 1, name: 'Bea', title: null, birthDate: null, secret: null, links: itemLinks('/api/authors/1/') } }, Resource.name)
+    t.strictSame(kept, [{ id: 1, name: 'Ann', title: null, birthDate: null, secret: null }, { id: 1, name: 'Bea', title: null, birthDate: null, secret: null }], `${Resource.name}: the rows it kept have no links`)
+  }
+})
