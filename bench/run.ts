@@ -11,7 +11,7 @@
  * req/s ÷ hand-written req/s, medians over rounds, and the linearity ratio.
  *
  * Environment:
- * - BENCH_ROUNDS (8), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 2), BENCH_CONNECTIONS (10);
+ * - BENCH_ROUNDS (8), BENCH_DURATION (seconds per run, 3), BENCH_WARMUP (seconds, 5), BENCH_CONNECTIONS (10);
  * - BENCH_BASELINE=sqlite|drizzle: the hand-written route's statements, better-sqlite3's (the
  *   default, the fastest) or Drizzle's prepared queries;
  * - BENCH_PROFILE=plugin|baseline|both: node --cpu-prof on that server, profiles in
@@ -52,7 +52,7 @@ interface Run { reqs: number, cpuPerRequest: number, serverBusy: number, clientB
 const env = process.env
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 8)
 const DURATION = Number(env.BENCH_DURATION ?? 3)
-const WARMUP = Number(env.BENCH_WARMUP ?? 2)
+const WARMUP = Number(env.BENCH_WARMUP ?? 5)
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 10)
 // a new pair of server processes every so many rounds: one process can run slower for its whole life
 const ROUNDS_PER_PAIR = Math.max(1, Number(env.BENCH_ROUNDS_PER_PAIR ?? 2))
