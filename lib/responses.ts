@@ -159,7 +159,7 @@ export function trimItem (item: Record<string, unknown>, links: Record<string, L
   }
   // Object.assign onto an empty object copies a row's own keys on V8's fast path; a spread, or a
   // copy key by key (a store by a key that changes, which V8 makes megamorphic), costs several times more;
-  // no copy at all costs nothing (Object.assign still adds each key through V8's runtime)
+  // a row the request owns is not copied at all
   const trimmed: Record<string, unknown> = inPlace && out === item ? item : Object.assign({}, out)
   trimmed.links = outLinks
   return trimmed

@@ -47,7 +47,7 @@ t.test('serializeObject may answer with a promise: items, lists, creates and upd
   })
 })
 
-t.test('a row a step hands back and keeps is answered as a copy: only the rows the plugin made for the request get their links in place', async (t) => {
+t.test('a row a saveForm or buildFormSuccessResponse override hands back and keeps is answered as a copy: it never gains the answer\'s links', async (t) => {
   const kept: Array<Record<string, unknown>> = []
   class Keeping extends AuthorResource {
     override async saveForm (...args: Parameters<AuthorResource['saveForm']>): ReturnType<AuthorResource['saveForm']> {
