@@ -111,10 +111,10 @@ export function fieldErrors (body: Record<string, unknown>, required: boolean): 
     if (required || name !== undefined) fields.name = ['This field is required.']
   } else if (typeof name !== 'string') {
     fields.name = ['Enter a valid value.']
-  } else if (refusedText(name) !== undefined) {
-    fields.name = [refusedText(name) as string]
-  } else if (name.length > 200) {
-    fields.name = [`Ensure this value has at most 200 characters (it has ${name.length}).`]
+  } else {
+    const refused = refusedText(name)
+    if (refused !== undefined) fields.name = [refused]
+    else if (name.length > 200) fields.name = [`Ensure this value has at most 200 characters (it has ${name.length}).`]
   }
   const title = body.title
   if (title !== undefined && title !== null && title !== 'MR' && title !== 'MRS' && title !== 'MS') {

@@ -4,8 +4,8 @@
  */
 import t from 'tap'
 import type { FastifyRequest } from 'fastify'
-import { INVALID_FORM_DATA, ValidationError } from 'fastify-form-resources'
-import { AuthorResource, buildTestApp, failure, itemLinks, JSON_TYPE, SIGNED_IN, url } from './helpers/app.ts'
+import { INVALID_FORM_DATA, modelForm, ValidationError } from 'fastify-form-resources'
+import { Author, AuthorResource, buildTestApp, failure, itemLinks, JSON_TYPE, SIGNED_IN, url } from './helpers/app.ts'
 
 t.test('a refused parse hook and other fields\' errors come back in one 400; nothing is written', async (t) => {
   class Parsed extends AuthorResource {
@@ -47,7 +47,7 @@ t.test('serializeObject may answer with a promise: items, lists, creates and upd
   })
 })
 
-t.test('a row a saveForm or buildFormSuccessResponse override hands back and keeps is answered as a copy: it never gains the answer\'s links', async (t) => {
+t.test('a row a saveForm, buildFormSuccessResponse or getObject override hands back and keeps is answered as a copy: it never gains the answer\'s links', async (t) => {
   const kept: Array<Record<string, unknown>> = []
   class Keeping extends AuthorResource {
     override async saveForm (...args: Parameters<AuthorResource['saveForm']>): ReturnType<AuthorResource['saveForm']> {
@@ -71,4 +71,14 @@ t.test('a row a saveForm or buildFormSuccessResponse override hands back and kee
     t.strictSame(updated.json(), { stat: 'ok', author: { id: 1, name: 'Bea', title: null, birthDate: null, secret: null, links: itemLinks('/api/authors/1/') } }, Resource.name)
     t.strictSame(kept, [{ id: 1, name: 'Ann', title: null, birthDate: null, secret: null }, { id: 1, name: 'Bea', title: null, birthDate: null, secret: null }], `${Resource.name}: the rows it kept have no links`)
   }
+  // an update that writes nothing answers the instance: the row a getObject of the resource's own handed out
+  const row = { id: 1, name: 'Ann', title: null, birthDate: null, secret: null }
+  class KeepingLoad extends AuthorResource {
+    formClass = modelForm(Author, { fields: [] }) as never
+    override async getObject (): Promise<typeof row> { return row }
+  }
+  const { app } = await buildTestApp(t, { resources: [new KeepingLoad()] })
+  const updated = await app.inject({ method: 'PUT', url: '/api/authors/1/', headers: { ...JSON_TYPE, ...SIGNED_IN }, payload: {} })
+  t.strictSame(updated.json(), { stat: 'ok', author: { ...row, links: itemLinks('/api/authors/1/') } })
+  t.strictSame(row, { id: 1, name: 'Ann', title: null, birthDate: null, secret: null }, 'the row getObject keeps has no links')
 })
