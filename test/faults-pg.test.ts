@@ -149,7 +149,10 @@ t.test('PostgreSQL under faults', { skip: pgSkip }, async (t) => {
     await other.query('BEGIN')
     await other.query(`LOCK TABLE authors_${n} IN ACCESS EXCLUSIVE MODE`)
     const reads = [app.inject({ url: '/api/authors/' }), app.inject({ url: '/api/authors/1/' })]
-    await faults.waitForBackends({ applicationName: name, state: 'active' }, { count: 2 })
+    // three queries wait on the lock: the list's page and its count, each on a connection of its
+    // own, and the item's read; ending the backends before the third has started would leave it
+    // to wait for dbTimeout instead
+    await faults.waitForBackends({ applicationName: name, state: 'active' }, { count: 3 })
     await faults.terminateBackends({ applicationName: name })
     for (const res of await Promise.all(reads)) isUnavailable(t, res, LOST, 'read')
     await other.query('ROLLBACK')
