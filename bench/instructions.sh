@@ -7,6 +7,8 @@
 # window (a tenth of the plugin's count). BENCH_KINDS (plugin baseline): which apps. BENCH_CG_OUT: keep
 # callgrind's output there (for callgrind_annotate); BENCH_CG_NODE_FLAGS: more node flags
 # (--perf-basic-prof writes /tmp/perf-<pid>.map, which names the compiled functions' addresses).
+# BENCH_CG_FLAGS: more callgrind flags (--cache-sim=yes --branch-sim=yes: simulated cache misses and
+# mispredicted branches, in callgrind's output file).
 # Run one at a time: the script finds its valgrind process by name.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +17,7 @@ COUNT=${BENCH_COUNT:-3000}
 for phase in "${@:-create update hooked}"; do for phase1 in $phase; do for kind in ${BENCH_KINDS:-plugin baseline}; do
   out=$(mktemp)
   coproc RUN { BENCH_HANDSHAKE=1 BENCH_KIND=$kind BENCH_PHASE=$phase1 BENCH_WARM=$WARM BENCH_COUNT=$COUNT BENCH_TMP=/dev/shm \
-    valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no --callgrind-out-file=${BENCH_CG_OUT:-/dev/null} \
+    valgrind --tool=callgrind --smc-check=all-non-file --instr-atstart=no --callgrind-out-file=${BENCH_CG_OUT:-/dev/null} ${BENCH_CG_FLAGS:-} \
     node --single-threaded ${BENCH_CG_NODE_FLAGS:-} --import tsx bench/count.ts 2>"$out"; }
   read -r _ <&"${RUN[0]}"
   callgrind_control -i on "$(pgrep -f 'valgrind.*bench/count.ts' | head -n 1)" >/dev/null
