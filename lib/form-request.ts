@@ -100,7 +100,8 @@ export function bindData (state: FormRequest): void {
 /** Make the form: the plan's form class over the bound data, the parse hooks' refusals filed on it. */
 export function makeForm (state: FormRequest): void {
   const { files, instance, formKwargs } = state.args
-  const form = new state.plan.FormClass({ db: state.resource.db, data: state.formData!, files, instance, request: state.args.request, ...formKwargs })
+  const args = { db: state.resource.db, data: state.formData!, files, instance, request: state.args.request }
+  const form = new state.plan.FormClass(formKwargs === undefined ? args : { ...args, ...formKwargs })
   if (state.parseErrors !== undefined) for (const [name, error] of state.parseErrors) form.addError(name, error)
   state.form = form
 }
@@ -113,7 +114,9 @@ function callCreateForm (state: FormRequest): MaybePromise<void> {
 
 /** Clean: the form's own stages (fields, clean hooks, `cleanForm`, model checks); an invalid form answers 400. */
 export function clean (state: FormRequest): MaybePromise<void> {
-  return then(state.form!.validate(), (valid) => { if (!valid) refuse(state) })
+  const valid = state.form!.validate()
+  if (isThenable<boolean>(valid)) return Promise.resolve(valid).then((ok) => { if (!ok) refuse(state) })
+  if (!valid) refuse(state)
 }
 
 /** The save options of a request: its `saveKwargs`, with the resource's version column. */

@@ -6,19 +6,26 @@
 import type { ModelForm, SaveOptions } from './form.ts'
 import { hasFileChanges, withoutUploads, writeWithFiles } from './form-files.ts'
 import { planWrite, relateOps, valuesToSave, writeForm, writtenSets } from './form-stages.ts'
-import { then, type MaybePromise } from './maybe.ts'
+import { isThenable, then, type MaybePromise } from './maybe.ts'
 import { rememberSets } from './relations.ts'
 import { codes } from './setup-errors.ts'
 import type { Row } from './db/index.ts'
 
 /** `save()` at once when the database answers at once: validate, plan the write, write. */
-export function saveForm (form: ModelForm<any>, options: SaveOptions = {}): MaybePromise<Row> {
-  return then(form.validate(), (valid) => {
-    if (!valid) throw new codes.FFR_ERR_FORM_INVALID_SAVE(form.meta.model.verboseName, form.instance === undefined)
-    if (options.commit === false) return (form.unsavedRow = { ...form.instance, ...withoutUploads(form, valuesToSave(form)) })
-    if (form.meta.fileFields.length > 0 && (form.fileChanges !== undefined || hasFileChanges(form))) return writeWithFiles(form, () => writeRow(form, options))
-    return writeRow(form, options)
-  })
+export function saveForm (form: ModelForm<any>, options: SaveOptions = NO_OPTIONS): MaybePromise<Row> {
+  const valid = form.validate()
+  // a form validated at once (the save stage's, always) goes on without a closure
+  return isThenable<boolean>(valid) ? Promise.resolve(valid).then((ok) => saveValid(form, ok, options)) : saveValid(form, valid, options)
+}
+
+const NO_OPTIONS: SaveOptions = Object.freeze({})
+
+/** `save()` once the form's validity is known: refused for an invalid form, else the unsaved row (`commit: false`) or the write. */
+function saveValid (form: ModelForm<any>, valid: boolean, options: SaveOptions): MaybePromise<Row> {
+  if (!valid) throw new codes.FFR_ERR_FORM_INVALID_SAVE(form.meta.model.verboseName, form.instance === undefined)
+  if (options.commit === false) return (form.unsavedRow = { ...form.instance, ...withoutUploads(form, valuesToSave(form)) })
+  if (form.meta.fileFields.length > 0 && (form.fileChanges !== undefined || hasFileChanges(form))) return writeWithFiles(form, () => writeRow(form, options))
+  return writeRow(form, options)
 }
 
 /** Plan the write and write: the row, and its junction rows in the same transaction. The values are taken now, after any upload was stored and its key put in the cleaned data. */

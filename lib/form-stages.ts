@@ -8,7 +8,7 @@ import { NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError } from './errors.
 import { checkManyToMany, checkReferences, checkUnique, missingRelated } from './form-checks.ts'
 import type { FormMeta } from './form-options.ts'
 import type { ModelForm, SaveOptions } from './form.ts'
-import { attempt, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
+import { isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
 import type { FieldSource } from './fields/index.ts'
 import type { RelatedSet, Row, WriteOp } from './db/index.ts'
 
@@ -185,17 +185,37 @@ export function sortKeys (keys: readonly unknown[]): unknown[] {
  */
 export function writeForm (form: ModelForm<any>, ops: readonly WriteOp[]): MaybePromise<Row> {
   if (ops.length === 0) return form.instance as Row
-  return attempt(() => form.adapter.write(ops), ([row]) => {
-    // only junction rows to write: the row itself is as it was
-    if (ops[0].op === 'relate') return form.instance as Row
-    if (row === undefined) throw gone(form.meta)
-    return row
-  }, (error) => then(violationError(form, error), (refused) => {
-    if (refused === undefined) throw error
-    form.addError(null, refused)
-    form.validated = false
-    throw refused
-  }))
+  // as `attempt`, written out: a write that answers at once makes no closure
+  let written: MaybePromise<Array<Row | undefined>>
+  try {
+    written = form.adapter.write(ops)
+  } catch (error) {
+    return refusedWrite(form, error)
+  }
+  if (isThenable<Array<Row | undefined>>(written)) return Promise.resolve(written).then((rows) => writtenRow(form, ops, rows), (error: unknown) => refusedWrite(form, error))
+  return writtenRow(form, ops, written)
+}
+
+/** The form's row among the rows a write answered: the instance when only junction rows were written; `ObjectDoesNotExist` when its update matched nothing. */
+function writtenRow (form: ModelForm<any>, ops: readonly WriteOp[], rows: Array<Row | undefined>): Row {
+  // only junction rows to write: the row itself is as it was
+  if (ops[0].op === 'relate') return form.instance as Row
+  const row = rows[0]
+  if (row === undefined) throw gone(form.meta)
+  return row
+}
+
+/** A failed write: a violation the form maps is filed on it and thrown as its `ValidationError`; any other error is thrown on as it is. */
+function refusedWrite (form: ModelForm<any>, error: unknown): never | Promise<never> {
+  const refused = violationError(form, error)
+  return isThenable<ValidationError | undefined>(refused) ? Promise.resolve(refused).then((found) => fileRefusal(form, error, found)) : fileRefusal(form, error, refused)
+}
+
+function fileRefusal (form: ModelForm<any>, error: unknown, refused: ValidationError | undefined): never {
+  if (refused === undefined) throw error
+  form.addError(null, refused)
+  form.validated = false
+  throw refused
 }
 
 /** The error of an update whose row was deleted meanwhile. */

@@ -140,8 +140,9 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
     if (this.validated !== undefined) return this.validated
     if (!this.isBound) return (this.validated = false)
     const done = runStages(this.stages, this)
-    const valid = (): boolean => (this.validated = !hasErrors(this.errorsNow))
-    return (this.validated = done === undefined ? valid() : done.then(valid))
+    // stages that answered at once: no closure to wait for them
+    if (done === undefined) return (this.validated = !hasErrors(this.errorsNow))
+    return (this.validated = done.then(() => (this.validated = !hasErrors(this.errorsNow))))
   }
 
   /** Validates once and resolves whether the form is bound and has no errors (Django's `is_valid()`). */

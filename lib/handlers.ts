@@ -131,7 +131,10 @@ function writeFailed (route: ResourceRoute, reply: FastifyReply, error: unknown)
 }
 
 /** Sends a form request's answer: the 400, or the saved item (with `Location` for a create, `ETag` for an update). */
-function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, [status, payload]: FormResult<any>): MaybePromise<void> {
+function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: FastifyReply, result: FormResult<any>): MaybePromise<void> {
+  // read by index: a destructured parameter goes through the array's iterator
+  const status = result[0]
+  const payload = result[1]
   if (status instanceof WebAPIError) {
     sendError(reply, status, payload)
     return
@@ -142,6 +145,7 @@ function sendFormResult (route: ResourceRoute, request: FastifyRequest, reply: F
   if (wantsHtml(request)) return seeOther(reply, request, route.resource.successUrl, row, status === 201 ? 'create' : 'update', absoluteUrl(request, itemPath(route, row)))
   // the ETag of the row's own columns, taken before its relations are added to it
   const etag = status === 201 ? undefined : route.etag(row)
+  if (route.relations === undefined) return sendSaved(route, request, reply, status, row, etag)
   const rows = withItemRelations(route, [row])
   return isThenable<readonly Row[]>(rows) ? Promise.resolve(rows).then(([full]) => sendSaved(route, request, reply, status, full, etag)) : sendSaved(route, request, reply, status, rows[0], etag)
 }
