@@ -12,7 +12,7 @@ import type { ModelFormSet } from './formset.ts'
 import { formSetErrors } from './formset-errors.ts'
 import { formsWithFiles, writeWithFormsFiles } from './form-files.ts'
 import { formSetWriteFailed, planFormSetWrite, type FormSetWrite } from './formset-save.ts'
-import { attempt, eachInTurn, isThenable, then, type MaybePromise } from './maybe.ts'
+import { eachInTurn, isThenable, then, type MaybePromise } from './maybe.ts'
 import { rememberSets } from './relations.ts'
 import type { Row, WriteOp } from './db/index.ts'
 
@@ -100,23 +100,41 @@ function writeWithInlines (state: FormRequest): MaybePromise<void> {
     state.saved = instance
     return
   }
-  return attempt(() => form.adapter.write(ops), (done) => {
-    const saved = 'at' in row ? done[0] : instance
-    if (saved === undefined) throw new ObjectDoesNotExist(`This ${meta.model.verboseName} no longer exists.`)
-    for (const [, , write] of writes) write.finish(done)
-    const sets = writtenSets(form)
-    let children: Record<string, unknown> | undefined = sets
-    if (instance === undefined) {
-      // a new parent's children are the ones just written
-      children = Object.assign({}, sets)
-      for (const key in state.resource.inlines) children[key] = []
-      for (const [key, formset] of writes) children[key] = formset.results.filter((each) => each !== null)
-    }
-    state.saved = rememberSets(saved, children)
-  }, (error) => then(inlineWriteFailed(state, error), (refused) => {
+  // as `attempt`, written out: a write that answers at once makes no closure
+  let written: MaybePromise<Array<Row | undefined>>
+  try {
+    written = form.adapter.write(ops)
+  } catch (error) {
+    return inlineWriteRefused(state, error)
+  }
+  if (isThenable<Array<Row | undefined>>(written)) return Promise.resolve(written).then((done) => { inlinesWritten(state, row, writes, done) }, (error: unknown) => inlineWriteRefused(state, error))
+  inlinesWritten(state, row, writes, written)
+}
+
+/** The parent's row after the write, with the children and sets it wrote remembered for the answer; `ObjectDoesNotExist` when its update matched nothing. */
+function inlinesWritten (state: FormRequest, row: RowAt, writes: ReadonlyArray<readonly [string, ModelFormSet<any>, FormSetWrite]>, done: Array<Row | undefined>): void {
+  const form = state.form!
+  const instance = form.instance as Row | undefined
+  const saved = 'at' in row ? done[0] : instance
+  if (saved === undefined) throw new ObjectDoesNotExist(`This ${form.meta.model.verboseName} no longer exists.`)
+  for (const [, , write] of writes) write.finish(done)
+  const sets = writtenSets(form)
+  let children: Record<string, unknown> | undefined = sets
+  if (instance === undefined) {
+    // a new parent's children are the ones just written
+    children = Object.assign({}, sets)
+    for (const key in state.resource.inlines) children[key] = []
+    for (const [key, formset] of writes) children[key] = formset.results.filter((each) => each !== null)
+  }
+  state.saved = rememberSets(saved, children)
+}
+
+/** A failed write of the parent and its children: its refusals filed and the 400 answered, any other error thrown on. */
+function inlineWriteRefused (state: FormRequest, error: unknown): MaybePromise<void> {
+  return then(inlineWriteFailed(state, error), (refused) => {
     if (!refused) throw error
     refuseWithInlines(state)
-  }))
+  })
 }
 
 /**

@@ -62,6 +62,11 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     return then(rows as Row[] | Promise<Row[]>, next) as Answer<TMode, T>
   }
 
+  /** The statement cached under `key` for `table`, or `undefined`: what a caller on every request asks first, so that it makes the builder of `prepared` only once. */
+  protected cached (table: Table, key: string): Prepared | undefined {
+    return this.statements.get(table)?.get(key)
+  }
+
   /** Returns the statement cached under `key` for `table`, preparing it on first use. */
   protected prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
     let cache = this.statements.get(table)
@@ -92,7 +97,7 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
 
   /** The prepared read of one row by primary key (parameter `__key`). */
   protected getStatement (table: Table): Prepared {
-    return this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
+    return this.cached(table, 'get') ?? this.prepared(table, 'get', (name) => this.getQuery(this.db, table).prepare(name))
   }
 
   list (table: Table, offset: number, limit: number): Answer<TMode, Row[]> {
@@ -145,7 +150,7 @@ export abstract class BaseAdapter<TMode extends Mode> implements Omit<Adapter<TM
     let names = existsNames.get(keys)
     if (names === undefined) existsNames.set(keys, names = existsNamesOf(keys))
     const cacheKey = exclude === undefined ? names.key : names.excluding
-    const statement = this.prepared(table, cacheKey, (name) => {
+    const statement = this.cached(table, cacheKey) ?? this.prepared(table, cacheKey, (name) => {
       const where: SQL[] = keys.map((key, i) => eq(info.columns[key], sql.placeholder(names.params[i])))
       if (exclude !== undefined) where.push(ne(info.columns[info.primaryKey], sql.placeholder('exclude')))
       // the key column rather than a constant: a row of table columns, which an adapter can read without Drizzle

@@ -120,18 +120,20 @@ export abstract class BatchAdapter<TMode extends Mode> extends BaseAdapter<TMode
 
   findIn (table: Table, columns: readonly string[], tuples: ReadonlyArray<readonly unknown[]>, { read, scope }: { read?: readonly string[], scope?: readonly [string, unknown] } = {}): Answer<TMode, Row[]> {
     const all = columnsOf(table)
+    if (tuples.length === 1 && columns.length === 1 && read === undefined && scope === undefined) {
+      // the rows of one key (one parent's children): the statement's key known without building it, nor its builder made
+      let cacheKey = oneKeyLookups.get(columns[0])
+      if (cacheKey === undefined) oneKeyLookups.set(columns[0], cacheKey = `in:${columns[0]}:1:*:`)
+      const column = all[columns[0]]
+      const statement = this.cached(table, cacheKey) ?? this.prepared(table, cacheKey, (name) => this.db.select().from(table).where(inTuples([column], 1)).prepare(name))
+      return this.run(statement, [column.mapToDriverValue(tuples[0][0])] as never)
+    }
     const keys = columns.length === 1 ? [all[columns[0]]] : columns.map((key) => all[key])
     const build = (size: number) => (name: string): Prepared => {
       const fields = read === undefined ? undefined : Object.fromEntries(read.map((key) => [key, all[key]]))
       const where = inTuples(keys, size)
       const query = fields === undefined ? this.db.select().from(table) : this.db.select(fields).from(table)
       return query.where(scope === undefined ? where : and(where, eq(all[scope[0]], at(size * keys.length)))).prepare(name)
-    }
-    if (tuples.length === 1 && columns.length === 1 && read === undefined && scope === undefined) {
-      // the rows of one key (one parent's children): the statement's key known without building it
-      let cacheKey = oneKeyLookups.get(columns[0])
-      if (cacheKey === undefined) oneKeyLookups.set(columns[0], cacheKey = `in:${columns[0]}:1:*:`)
-      return this.run(this.prepared(table, cacheKey, build(1)), [keys[0].mapToDriverValue(tuples[0][0])] as never)
     }
     const sizes = tuples.length === 0 ? [] : lookupSizes(tuples.length, keys.length, this.maxParams - 1)
     const runs: Array<Answer<TMode, Row[]>> = []

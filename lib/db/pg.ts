@@ -77,7 +77,7 @@ export class PgAdapter extends BatchAdapter<'async'> {
 
   /** Caches each statement as Drizzle prepares it, run straight on node-postgres where it can be (see `direct`). */
   protected override prepared (table: Table, key: string, build: (name: string) => Prepared): PgPrepared {
-    return super.prepared(table, key, (name) => direct(table, build(name)))
+    return (this.cached(table, key) as PgPrepared | undefined) ?? super.prepared(table, key, (name) => direct(table, build(name)))
   }
 
   /** An unnamed statement: parsed by PostgreSQL on each run, never kept on a connection. */

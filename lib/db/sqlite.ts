@@ -59,7 +59,7 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
 
   /** Caches each statement as Drizzle prepares it, run straight on better-sqlite3 where it can be (see `direct`). */
   protected override prepared (table: Table, key: string, build: (name: string) => Prepared): Prepared {
-    return super.prepared(table, key, (name) => direct(this.db.$client, table, build(name)))
+    return this.cached(table, key) ?? super.prepared(table, key, (name) => direct(this.db.$client, table, build(name)))
   }
 
   protected override oneOff (table: Table, build: (name: string | undefined) => Prepared): Prepared {
@@ -131,7 +131,7 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
       // the stored row is known without RETURNING, which costs SQLite more than the write's own work
       let runKey = runKeys.get(shape.key)
       if (runKey === undefined) runKeys.set(shape.key, runKey = `${shape.key}:run`)
-      const statement = this.prepared(op.table, runKey, () => (op.op === 'insert' ? this.insertQuery(this.db, op.table, shape.keys, false) : this.updateQuery(this.db, op.table, shape.keys, undefined, false)).prepare())
+      const statement = this.cached(op.table, runKey) ?? this.prepared(op.table, runKey, () => (op.op === 'insert' ? this.insertQuery(this.db, op.table, shape.keys, false) : this.updateQuery(this.db, op.table, shape.keys, undefined, false)).prepare())
       const { changes, lastInsertRowid } = statement.run!(shape.params) as { changes: number, lastInsertRowid: number | bigint }
       if (op.op === 'update') return changes === 0 ? undefined : plan.row(shape.params, op.key, false, current)
       return (typeof lastInsertRowid === 'number' ? plan.row(shape.params, lastInsertRowid, true) : undefined) ??
@@ -144,7 +144,7 @@ export class SQLiteAdapter extends BatchAdapter<'sync'> {
       // (they follow from the keys written, so the write's key names the statement)
       let casKey = casKeys.get(shape.key)
       if (casKey === undefined) casKeys.set(shape.key, casKey = `${shape.key}:unchanged`)
-      const statement = this.prepared(op.table, casKey, () => this.updateIfUnchangedQuery(this.db, op.table, shape.keys, leftOut!).prepare())
+      const statement = this.cached(op.table, casKey) ?? this.prepared(op.table, casKey, () => this.updateIfUnchangedQuery(this.db, op.table, shape.keys, leftOut!).prepare())
       if ((statement.run!(shape.params) as { changes: number }).changes > 0) return plan!.row(shape.params, (op as { key: unknown }).key, false, stored)
     }
     if (leftOut !== undefined) {
