@@ -211,6 +211,7 @@ function refusedWrite (form: ModelForm<any>, error: unknown): never | Promise<ne
   return isThenable<ValidationError | undefined>(refused) ? Promise.resolve(refused).then((found) => fileRefusal(form, error, found)) : fileRefusal(form, error, refused)
 }
 
+/** Files the mapped refusal on the form (no longer valid) and throws it; throws the write's own error when nothing was mapped. */
 function fileRefusal (form: ModelForm<any>, error: unknown, refused: ValidationError | undefined): never {
   if (refused === undefined) throw error
   form.addError(null, refused)
