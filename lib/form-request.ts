@@ -13,7 +13,7 @@ import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
 import { ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { saveForm } from './form-save.ts'
 import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
-import { attempt, isThenable, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
+import { attempt, composeStages, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 import { answerDryRun, cleanDryRun } from './dry-run-stages.ts'
@@ -71,6 +71,8 @@ export interface FormRequestPlan {
   /** The parse hooks of the form's fields, in form order. */
   readonly parseHooks: ReadonlyArray<readonly [string, (value: unknown, ctx: StepContext) => unknown]>
   readonly stages: ReadonlyArray<Stage<FormRequest>>
+  /** `stages` as one function, written out when the plan is made (lib/maybe.ts `composeStages`): what a request runs. */
+  readonly run: (state: FormRequest) => void | Promise<void>
   /** The form's file fields; a plan without them has no file stages. */
   readonly fileFields: readonly string[]
   /** Data keys bound besides the fields: each file field's `<name>-clear`. */
@@ -222,9 +224,14 @@ export function planFormRequest (resource: FormResource<any, any>, { create, dry
   const ownsRow = !dryRun && (saveStage === save || saveStage === saveWithInlines) && resource.buildFormSuccessResponse === FormResource.prototype.buildFormSuccessResponse
   const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [], inlines: Object.entries(resource.inlines ?? {}), ownsRow }
   const dry = dryRun ? {} : { dryRun: planFormRequest(resource, { create, dryRun: true }) }
-  if (fileFields.length === 0 || dryRun) return { ...plain, ...dry, stages: stagesOf(false) }
+  const name = `${resource.name}_${create ? 'create' : 'update'}${dryRun ? '_dry_run' : ''}`
+  const staged = (files: boolean): Pick<FormRequestPlan, 'stages' | 'run'> => {
+    const stages = stagesOf(files)
+    return { stages, run: composeStages(`plan_${name}${files ? '_files' : ''}`, stages) }
+  }
+  if (fileFields.length === 0 || dryRun) return { ...plain, ...dry, ...staged(false) }
   const extraKeys = fileFields.map((name) => `${name}-clear`)
-  return { ...plain, ...dry, fileFields, extraKeys, stages: stagesOf(true), withoutFiles: { ...plain, stages: stagesOf(false) } }
+  return { ...plain, ...dry, fileFields, extraKeys, ...staged(true), withoutFiles: { ...plain, ...staged(false) } }
 }
 
 /** The plan for one request: its `dryRun` variant for a dry run; a plan's `withoutFiles` when the request sends no file and its data names no file field (nor its `-clear`). */
@@ -257,7 +264,7 @@ export function startRequest (resource: FormResource<any, any>, plan: FormReques
 /** Runs a form request through its plan; its answer at once when every stage answered at once. */
 export function runFormRequest<TTable extends Table> (resource: FormResource<TTable, any>, plan: FormRequestPlan, args: HandleFormRequestArgs<TTable>): MaybePromise<FormResult<TTable>> {
   const state = startRequest(resource, plan, args)
-  const done = runStages(plan.stages, state)
+  const done = plan.run(state)
   return (done === undefined ? state.result! : done.then(() => state.result!)) as MaybePromise<FormResult<TTable>>
 }
 

@@ -1,11 +1,11 @@
-import type { InferInsertModel, InferSelectModel, Table } from 'drizzle-orm'
+import { getTableName, type InferInsertModel, type InferSelectModel, type Table } from 'drizzle-orm'
 import { mergeErrors, NON_FIELD_ERRORS, ValidationError, type ErrorDict } from './errors.ts'
 import type { Field } from './fields/index.ts'
 import { buildMeta, type ColumnKey, type DeclaredFields, type FormMeta, type ModelFormOptions } from './form-options.ts'
 import type { FileChanges } from './form-files.ts'
 import { saveForm, saveFormM2M } from './form-save.ts'
 import { checkUnique, cleanStages, ownStages, type FormStage } from './form-stages.ts'
-import { promised, runStages, type MaybePromise } from './maybe.ts'
+import { composeStages, promised, type MaybePromise } from './maybe.ts'
 import { toModel, type Model } from './model.ts'
 import { codes } from './setup-errors.ts'
 import type { FileStorage } from './storage.ts'
@@ -75,14 +75,15 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
   /** The row `save({ commit: false })` returned, whose key `saveM2M()` reads once the row is saved. */
   unsavedRow?: Partial<InferSelectModel<TTable>>
   private readonly db: unknown
-  private readonly stages: readonly FormStage[]
+  /** The class's clean stages as one function (see `planOf`). */
+  private readonly runClean: CleanRun
   private cachedAdapter?: Adapter
 
   constructor (args: FormArgs<TTable> = {}) {
     const FormClass = this.constructor as typeof ModelForm
     this.meta = FormClass.meta
     if (this.meta === undefined) throw new codes.FFR_ERR_FORM_DIRECT()
-    this.stages = planOf(FormClass)
+    this.runClean = planOf(FormClass)
     this.db = args.db
     this.isBound = args.data !== undefined
     this.data = args.data ?? {}
@@ -139,7 +140,7 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
   validate (): MaybePromise<boolean> {
     if (this.validated !== undefined) return this.validated
     if (!this.isBound) return (this.validated = false)
-    const done = runStages(this.stages, this)
+    const done = this.runClean(this as ModelForm<any>)
     // stages that answered at once: no closure to wait for them
     if (done === undefined) return (this.validated = !hasErrors(this.errorsNow))
     return (this.validated = done.then(() => (this.validated = !hasErrors(this.errorsNow))))
@@ -163,7 +164,7 @@ export class ModelForm<TTable extends Table = Table, TNames extends string = str
 
   /** Django's `full_clean`: the clean stages in order. Override to change them; call `super.fullClean()` for the default. */
   protected fullClean (): Promise<void> {
-    return promised(() => runStages(cleanPlanOf(this.constructor as typeof ModelForm), this as ModelForm<any>))
+    return promised(() => cleanPlanOf(this.constructor as typeof ModelForm)(this as ModelForm<any>))
   }
 
   /** Django's `validate_unique`: the unique checks of the model stage. Override to change them; call `super.validateUnique()` for the default. */
@@ -206,14 +207,17 @@ function hasErrors (errors: ErrorDict): boolean {
   return false
 }
 
-const cleanPlans = new WeakMap<object, readonly FormStage[]>()
-const plans = new WeakMap<object, readonly FormStage[]>()
+/** A class's clean stages as one function of the form (lib/maybe.ts `composeStages`). */
+type CleanRun = (form: ModelForm<any>) => void | Promise<void>
+
+const cleanPlans = new WeakMap<object, CleanRun>()
+const plans = new WeakMap<object, CleanRun>()
 
 const callFullClean: FormStage = (form) => (form as unknown as { fullClean (): Promise<void> }).fullClean()
 const callValidateUnique: FormStage = (form) => (form as unknown as { validateUnique (): Promise<void> }).validateUnique()
 
 /** A class's clean stages, with an overridden `validateUnique` in the place of the unique checks. */
-function cleanPlanOf (FormClass: typeof ModelForm): readonly FormStage[] {
+function cleanPlanOf (FormClass: typeof ModelForm): CleanRun {
   let plan = cleanPlans.get(FormClass)
   if (plan === undefined) {
     const stages = cleanStages(FormClass.meta)
@@ -222,7 +226,7 @@ function cleanPlanOf (FormClass: typeof ModelForm): readonly FormStage[] {
       if (at >= 0) stages.splice(at, 1, callValidateUnique)
       else stages.push(callValidateUnique)
     }
-    cleanPlans.set(FormClass, plan = stages)
+    cleanPlans.set(FormClass, plan = composeStages(`clean_${getTableName(FormClass.meta.model.table)}`, stages))
   }
   return plan
 }
@@ -248,10 +252,10 @@ export function isClean (form: ModelForm<any>): boolean {
 }
 
 /** What `validate()` runs for a class, worked out once per class: an overridden `fullClean`, else the clean stages. */
-function planOf (FormClass: typeof ModelForm): readonly FormStage[] {
+function planOf (FormClass: typeof ModelForm): CleanRun {
   let plan = plans.get(FormClass)
   if (plan === undefined) {
-    plan = (FormClass.prototype as any).fullClean !== (ModelForm.prototype as any).fullClean ? [callFullClean] : cleanPlanOf(FormClass)
+    plan = (FormClass.prototype as any).fullClean !== (ModelForm.prototype as any).fullClean ? composeStages('fullClean', [callFullClean]) : cleanPlanOf(FormClass)
     plans.set(FormClass, plan)
   }
   return plan

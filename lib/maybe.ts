@@ -5,6 +5,8 @@
  * waits on a promise, and one that meets a promise waits for it and for nothing else.
  */
 
+import { compile } from './compile.ts'
+
 /** Whether a driver answers at once (`'sync'`: better-sqlite3) or with promises (`'async'`: node-postgres), as Drizzle names it. */
 export type Mode = 'sync' | 'async'
 
@@ -77,6 +79,25 @@ export function runStages<TState> (stages: ReadonlyArray<Stage<TState>>, state: 
     // the last stage's promise is the run's own: no stage is left to go on with
     if (pending !== undefined && isThenable(pending)) return i + 1 === stages.length ? settledVoid(pending) : Promise.resolve(pending).then(() => runStages(stages, state, i + 1))
   }
+}
+
+/**
+ * A plan's stages as one function of the state that does what `runStages(stages, state)` does,
+ * written out once when the plan is made (lib/compile.ts): each stage is called from a call site
+ * of its own, which sees one function and which V8 can inline, where `runStages` calls every
+ * plan's stages from the one site of its loop. After a stage's promise the rest of the plan runs
+ * through `runStages`, which waits for each promise as it comes. `name` names the function in
+ * profiles (letters, digits and `_` are kept).
+ */
+export function composeStages<TState> (name: string, stages: ReadonlyArray<Stage<TState>>): (state: TState) => void | Promise<void> {
+  const list = Object.freeze([...stages])
+  const lines = list.map((_, i) => {
+    const more = i + 1 < list.length ? `rest(p, ${i + 1}, state)` : 'settled(p)'
+    return `if (state.done === true) return\np = s${i}(state)\nif (p !== undefined && isThenable(p)) return ${more}`
+  })
+  const env: Record<string, unknown> = { isThenable, settled: settledVoid, rest: (pending: PromiseLike<void>, from: number, state: TState) => Promise.resolve(pending).then(() => runStages(list, state, from)) }
+  list.forEach((stage, i) => { env[`s${i}`] = stage })
+  return compile(name.replace(/[^A-Za-z0-9_]/g, '_'), ['state'], `let p\n${lines.join('\n')}`, env)
 }
 
 /**

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { allOf, attempt, eachInTurn, isThenable, promised, runStages, then } from '../dist/maybe.js'
+import { allOf, attempt, composeStages, eachInTurn, isThenable, promised, runStages, then } from '../dist/maybe.js'
 
 const later = <T>(value: T): Promise<T> => new Promise((resolve) => setImmediate(() => resolve(value)))
 const thenable = <T>(value: T): PromiseLike<T> => ({ then: (resolve?: ((value: T) => unknown) | null) => { resolve?.(value); return undefined as never } })
@@ -35,35 +35,61 @@ t.test('promised turns a value, a throw or a promise into a promise', async (t) 
   t.equal(await promised(() => later(2)), 2)
 })
 
-t.test('runStages runs in order, at once while the stages answer at once, and stops at done', async (t) => {
+type Run = (stages: ReadonlyArray<(state: any) => void | PromiseLike<void>>, state: object) => void | Promise<void>
+const runners: Array<[string, Run]> = [
+  ['runStages', runStages],
+  ['composeStages', (stages, state) => composeStages('plan_test', stages)(state)]
+]
+
+for (const [label, run] of runners) {
+  t.test(`${label} runs in order, at once while the stages answer at once, and stops at done`, async (t) => {
+    const seen: string[] = []
+    const state: { done?: boolean } = {}
+    const sync = run([() => { seen.push('a') }, () => { seen.push('b') }], state)
+    t.equal(sync, undefined, 'every stage answered at once: no promise')
+    t.strictSame(seen, ['a', 'b'])
+
+    seen.length = 0
+    const mixed = run([() => { seen.push('a') }, () => later(undefined).then(() => { seen.push('b') }), () => { seen.push('c') }], {})
+    t.ok(mixed instanceof Promise, 'a stage that answers later makes the run a promise')
+    t.strictSame(seen, ['a'], 'the next stage waits')
+    await mixed
+    t.strictSame(seen, ['a', 'b', 'c'])
+
+    seen.length = 0
+    const stopping = { done: false }
+    run([() => { seen.push('a'); stopping.done = true }, () => { seen.push('b') }], stopping)
+    t.strictSame(seen, ['a'], 'done stops the plan')
+    t.throws(() => run([() => { throw new Error('stage') }], {}), /stage/)
+    await t.rejects(run([() => Promise.reject(new Error('later'))], {}) as Promise<void>, /later/)
+
+    seen.length = 0
+    // the last stage answering later: its promise is the run's, and another library's thenable is adopted
+    const last = run([() => { seen.push('a') }, () => { seen.push('b'); return thenable(undefined) }], {})
+    t.ok(last instanceof Promise, 'a thenable last stage still makes the run a native promise')
+    await last
+    t.strictSame(seen, ['a', 'b'])
+    const ending = later(undefined).then(() => { seen.push('c') })
+    t.equal(run([() => ending], {}), ending, 'a promise of the last stage is the run\'s own')
+  })
+}
+
+t.test('composeStages writes the plan out once: named, empty, and done after a promise', async (t) => {
+  t.equal(composeStages('plan_authors-create', []).name, 'plan_authors_create', 'named for profiles, with only identifier characters')
+  t.equal(composeStages('plan_empty', [])({}), undefined, 'no stages: nothing to do')
   const seen: string[] = []
-  const state: { done?: boolean } = {}
-  const sync = runStages([() => { seen.push('a') }, () => { seen.push('b') }], state)
-  t.equal(sync, undefined, 'every stage answered at once: no promise')
-  t.strictSame(seen, ['a', 'b'])
+  const stages = [() => { seen.push('a') }]
+  const run = composeStages('plan_copy', stages)
+  stages.push(() => { seen.push('b') })
+  run({})
+  t.strictSame(seen, ['a'], 'the stages as they were when the plan was made')
 
   seen.length = 0
-  const mixed = runStages([() => { seen.push('a') }, () => later(undefined).then(() => { seen.push('b') }), () => { seen.push('c') }], {})
-  t.ok(mixed instanceof Promise, 'a stage that answers later makes the run a promise')
-  t.strictSame(seen, ['a'], 'the next stage waits')
-  await mixed
-  t.strictSame(seen, ['a', 'b', 'c'])
-
-  seen.length = 0
-  const stopping = { done: false }
-  runStages([() => { seen.push('a'); stopping.done = true }, () => { seen.push('b') }], stopping)
-  t.strictSame(seen, ['a'], 'done stops the plan')
-  t.throws(() => runStages([() => { throw new Error('stage') }], {}), /stage/)
-  await t.rejects(runStages([() => Promise.reject(new Error('later'))], {}) as Promise<void>, /later/)
-
-  seen.length = 0
-  // the last stage answering later: its promise is the run's, and another library's thenable is adopted
-  const last = runStages([() => { seen.push('a') }, () => { seen.push('b'); return thenable(undefined) }], {})
-  t.ok(last instanceof Promise, 'a thenable last stage still makes the run a native promise')
-  await last
-  t.strictSame(seen, ['a', 'b'])
-  const ending = later(undefined).then(() => { seen.push('c') })
-  t.equal(runStages([() => ending], {}), ending, 'a promise of the last stage is the run\'s own')
+  const state = { done: false }
+  const pending = composeStages('plan_later', [() => later(undefined).then(() => { seen.push('a') }), () => { seen.push('b'); state.done = true }, () => { seen.push('c') }])(state)
+  t.ok(pending instanceof Promise)
+  await pending
+  t.strictSame(seen, ['a', 'b'], 'after a promise the rest of the plan still stops at done')
 })
 
 t.test('eachInTurn runs one item after another, waiting only for a promise', async (t) => {
