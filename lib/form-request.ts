@@ -13,7 +13,7 @@ import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
 import { ModelForm, type ModelFormClass, type SaveOptions } from './form.ts'
 import { saveForm } from './form-save.ts'
 import { deleteReplacedFiles, discardStoredFiles, storeFiles } from './form-files.ts'
-import { attempt, composeStages, isThenable, then, type MaybePromise, type Stage } from './maybe.ts'
+import { attempt, composeStages, isThenable, runStages, then, type MaybePromise, type Stage } from './maybe.ts'
 import { FormResource, type StepContext } from './resource.ts'
 import { checkFieldKeys, codes } from './setup-errors.ts'
 import { answerDryRun, cleanDryRun } from './dry-run-stages.ts'
@@ -71,7 +71,7 @@ export interface FormRequestPlan {
   /** The parse hooks of the form's fields, in form order. */
   readonly parseHooks: ReadonlyArray<readonly [string, (value: unknown, ctx: StepContext) => unknown]>
   readonly stages: ReadonlyArray<Stage<FormRequest>>
-  /** `stages` as one function, written out when the plan is made (lib/maybe.ts `composeStages`): what a request runs. */
+  /** What a request runs: `stages` as one function written out once (lib/maybe.ts `composeStages`) for a plan made at registration, else `runStages` over them. */
   readonly run: (state: FormRequest) => void | Promise<void>
   /** The form's file fields; a plan without them has no file stages. */
   readonly fileFields: readonly string[]
@@ -196,7 +196,7 @@ export function refuse (state: FormRequest, error?: unknown): void {
  * name form fields (`FFR_ERR_UNKNOWN_FIELD` otherwise), leaves out the stages it has nothing
  * for, and puts overridden steps in the place of their default stages.
  */
-export function planFormRequest (resource: FormResource<any, any>, { create, dryRun = false }: { create: boolean, dryRun?: boolean }): FormRequestPlan {
+export function planFormRequest (resource: FormResource<any, any>, { create, dryRun = false, compose = false }: { create: boolean, dryRun?: boolean, compose?: boolean }): FormRequestPlan {
   const FormClass: ModelFormClass<any> = create ? (resource.addFormClass ?? resource.formClass) : resource.formClass
   const names = new Set([...Object.keys(resource.formClass.baseFields), ...Object.keys(resource.addFormClass?.baseFields ?? {})])
   checkFieldKeys(`resource "${resource.name}"`, 'parse', resource.parse, [...names])
@@ -223,11 +223,12 @@ export function planFormRequest (resource: FormResource<any, any>, { create, dry
   const { fileFields } = FormClass.meta
   const ownsRow = !dryRun && (saveStage === save || saveStage === saveWithInlines) && resource.buildFormSuccessResponse === FormResource.prototype.buildFormSuccessResponse
   const plain = { create, FormClass, parseHooks: hooks, fileFields: [], extraKeys: [], inlines: Object.entries(resource.inlines ?? {}), ownsRow }
-  const dry = dryRun ? {} : { dryRun: planFormRequest(resource, { create, dryRun: true }) }
+  const dry = dryRun ? {} : { dryRun: planFormRequest(resource, { create, dryRun: true, compose }) }
   const name = `${resource.name}_${create ? 'create' : 'update'}${dryRun ? '_dry_run' : ''}`
   const staged = (files: boolean): Pick<FormRequestPlan, 'stages' | 'run'> => {
     const stages = stagesOf(files)
-    return { stages, run: composeStages(`plan_${name}${files ? '_files' : ''}`, stages) }
+    // writing a plan out costs a compile: worth it for the plans of registered routes only
+    return { stages, run: compose ? composeStages(`plan_${name}${files ? '_files' : ''}`, stages) : (state: FormRequest) => runStages(stages, state) }
   }
   if (fileFields.length === 0 || dryRun) return { ...plain, ...dry, ...staged(false) }
   const extraKeys = fileFields.map((name) => `${name}-clear`)
@@ -272,7 +273,7 @@ const registered = new WeakMap<FormResource<any, any>, { create: FormRequestPlan
 
 /** Plans a resource's requests once, when its routes are registered. */
 export function registerPlans (resource: FormResource<any, any>): { create: FormRequestPlan, update: FormRequestPlan } {
-  const plans = { create: planFormRequest(resource, { create: true }), update: planFormRequest(resource, { create: false }) }
+  const plans = { create: planFormRequest(resource, { create: true, compose: true }), update: planFormRequest(resource, { create: false, compose: true }) }
   registered.set(resource, plans)
   return plans
 }

@@ -89,6 +89,22 @@ t.test('on SQLite a request whose stages all answer at once answers at once, wit
   t.strictSame(sqlite.prepare('SELECT count(*) AS n FROM authors').get(), { n: 2 })
 })
 
+t.test('a plan made at registration is written out as one function that answers as the stages do', async (t) => {
+  const { resource } = setUp(t)
+  const plan = planFormRequest(resource, { create: true, compose: true })
+  t.equal(plan.run.name, 'plan_author_create', 'named for profiles')
+  t.equal(plan.dryRun?.run.name, 'plan_author_create_dry_run')
+  t.not(planFormRequest(resource, { create: true }).run.name, 'plan_author_create', 'a plan made per call is not compiled')
+  const created = runFormRequest(resource, plan, { request, data: { name: 'Ann' } })
+  t.notOk(created instanceof Promise, 'no promise')
+  t.strictSame(created, [201, { author: { id: 1, name: 'Ann', title: null, birthDate: null, secret: null } }])
+  t.strictSame(runFormRequest(resource, plan, { request, data: { name: 'Ann' } }), [INVALID_FORM_DATA, { codes: { name: ['unique'] }, fields: { name: ['Author with this Name already exists.'] } }], 'a refusal stops the plan')
+  resource.parse = { name: async (value) => value }
+  const hooked = runFormRequest(resource, planFormRequest(resource, { create: true, compose: true }), { request, data: { name: 'Bob' } })
+  t.ok(hooked instanceof Promise, 'a stage\'s promise: the rest waits for it')
+  t.equal((await hooked)[0], 201)
+})
+
 t.test('on PostgreSQL the same plan waits for the database', async (t) => {
   const { db } = await pgDatabase(t, tables)
   const resource = new PgAuthorResource({ db })
