@@ -6,7 +6,8 @@
  * A plan is built once per resource and kind of request when its routes are registered; a
  * stage the resource does not use is left out (no parse hooks, no parse stage), and a step it
  * overrides (`createForm`, `saveForm`) replaces its default stages. Every stage may answer at
- * once or with a promise; the plan waits only for a promise (lib/maybe.ts).
+ * once or with a promise; the plan waits only for a promise (lib/maybe.ts). A registered plan's
+ * stages are written out once as one function (`composeStages`), which a request runs.
  */
 import type { InferSelectModel, Table } from 'drizzle-orm'
 import { ValidationError, type ErrorDict, type WebAPIError } from './errors.ts'
