@@ -87,7 +87,7 @@ export function runStages<TState> (stages: ReadonlyArray<Stage<TState>>, state: 
  * of its own, which sees one function and which V8 can inline, where `runStages` calls every
  * plan's stages from the one site of its loop. After a stage's promise the rest of the plan runs
  * through `runStages`, which waits for each promise as it comes. `name` names the function in
- * profiles (letters, digits and `_` are kept).
+ * profiles (letters, digits and `_` are kept, and a leading digit gets a `_` before it).
  */
 export function composeStages<TState> (name: string, stages: ReadonlyArray<Stage<TState>>): (state: TState) => void | Promise<void> {
   const list = Object.freeze([...stages])
@@ -97,7 +97,7 @@ export function composeStages<TState> (name: string, stages: ReadonlyArray<Stage
   })
   const env: Record<string, unknown> = { isThenable, settled: settledVoid, rest: (pending: PromiseLike<void>, from: number, state: TState) => Promise.resolve(pending).then(() => runStages(list, state, from)) }
   list.forEach((stage, i) => { env[`s${i}`] = stage })
-  return compile(name.replace(/[^A-Za-z0-9_]/g, '_'), ['state'], `let p\n${lines.join('\n')}`, env)
+  return compile(name.replace(/[^A-Za-z0-9_]/g, '_').replace(/^(?=[0-9])/, '_'), ['state'], `let p\n${lines.join('\n')}`, env)
 }
 
 /**

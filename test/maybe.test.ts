@@ -76,6 +76,7 @@ for (const [label, run] of runners) {
 
 t.test('composeStages writes the plan out once: named, empty, and done after a promise', async (t) => {
   t.equal(composeStages('plan_authors-create', []).name, 'plan_authors_create', 'named for profiles, with only identifier characters')
+  t.equal(composeStages('2nd plan', []).name, '_2nd_plan', 'a name cannot start with a digit')
   t.equal(composeStages('plan_empty', [])({}), undefined, 'no stages: nothing to do')
   const seen: string[] = []
   const stages = [() => { seen.push('a') }]
