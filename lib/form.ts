@@ -214,6 +214,8 @@ const cleanPlans = new WeakMap<object, CleanRun>()
 const plans = new WeakMap<object, CleanRun>()
 
 const callFullClean: FormStage = (form) => (form as unknown as { fullClean (): Promise<void> }).fullClean()
+/** What `validate()` runs for every class that overrides `fullClean`: its promise as a native one. */
+const runFullClean: CleanRun = composeStages('fullClean', [callFullClean])
 const callValidateUnique: FormStage = (form) => (form as unknown as { validateUnique (): Promise<void> }).validateUnique()
 
 /** A class's clean stages, with an overridden `validateUnique` in the place of the unique checks. */
@@ -255,7 +257,7 @@ export function isClean (form: ModelForm<any>): boolean {
 function planOf (FormClass: typeof ModelForm): CleanRun {
   let plan = plans.get(FormClass)
   if (plan === undefined) {
-    plan = (FormClass.prototype as any).fullClean !== (ModelForm.prototype as any).fullClean ? composeStages('fullClean', [callFullClean]) : cleanPlanOf(FormClass)
+    plan = (FormClass.prototype as any).fullClean !== (ModelForm.prototype as any).fullClean ? runFullClean : cleanPlanOf(FormClass)
     plans.set(FormClass, plan)
   }
   return plan

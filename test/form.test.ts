@@ -353,6 +353,42 @@ t.test('unique: checked before saving, with Django\'s message from the model\'s 
   t.strictSame(s.rows('authors').length, 1)
 })
 
+t.test('an overridden fullClean or validateUnique takes the place of its default stages, and can call it', async (t) => {
+  const s = setup(t)
+  addAuthor(s, 'Ada')
+  const Form = modelForm(authors, { fields: ['name'] })
+  const seen: string[] = []
+  class Checked extends Form {
+    protected override async fullClean (): Promise<void> {
+      seen.push('before')
+      await super.fullClean()
+      seen.push('after')
+      if (this.cleanedData.name === 'Bob') this.addError('name', 'Not Bob.')
+    }
+  }
+  const bob = new Checked({ db: s.db, data: { name: 'Bob' } })
+  t.equal(await bob.isValid(), false)
+  t.strictSame(bob.errors, { name: ['Not Bob.'] })
+  t.strictSame(seen, ['before', 'after'], 'the override runs once, around the default stages')
+  const ada = new Checked({ db: s.db, data: { name: 'Ada' } })
+  t.equal(await ada.isValid(), false)
+  t.strictSame(ada.errors, { name: ['Author with this Name already exists.'] }, 'super.fullClean() ran the unique check')
+  t.ok(await new Checked({ db: s.db, data: { name: 'Cy' } }).isValid())
+
+  class Lenient extends Form {
+    protected override async validateUnique (): Promise<void> {
+      seen.push('unique')
+    }
+  }
+  seen.length = 0
+  const again = new Lenient({ db: s.db, data: { name: 'Ada' } })
+  t.equal(await again.isValid(), true, 'the override, not the default unique check')
+  t.strictSame(seen, ['unique'])
+  const empty = new Lenient({ db: s.db, data: { name: '' } })
+  t.equal(await empty.isValid(), false, 'the other stages still run')
+  t.strictSame(empty.errors, { name: ['This field is required.'] })
+})
+
 t.test('unique: a custom message from any layer, with Django\'s placeholders', async (t) => {
   const s = setup(t)
   addAuthor(s, 'Ada')
