@@ -19,31 +19,40 @@ const cpu = (): number => { const { user, system } = process.cpuUsage(); return 
 const wall = (): number => Number(process.hrtime.bigint()) / 1000
 const TITLES = ['MR', 'MRS', 'MS']
 
+/** An inject() request of one phase. */
+export interface InjectRequest { method: 'GET' | 'POST' | 'PUT', url: string, payload?: string }
+
 /**
- * A batch runner for one phase: `size` requests in groups of 10 (creates with a new name each,
- * updates of the seeded rows, reads by key, list pages as `npm run bench` asks for them, sticky
- * notes for `hooked`), each checked for a 2xx; resolves the µs per request (CPU time, or wall
- * time with `clock: 'wall'`).
+ * The `n`th request of a phase (from 1): creates with a new name each, updates of the seeded
+ * rows, reads by key, list pages as `npm run bench` asks for them, sticky notes for `hooked`.
+ * Each phase sends names of its own, so one phase served after another takes none of its names.
+ */
+export function requestOf (phase: string, n: number): InjectRequest {
+  const id = (n % 1000) + 1
+  const payload = JSON.stringify({ name: `${phase[0]}${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
+  if (phase === 'create') return { method: 'POST', url: '/api/authors/', payload }
+  if (phase === 'hooked') return { method: 'POST', url: '/api/sticky-notes/', payload: JSON.stringify({ text: `n${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
+  if (phase === 'read') return { method: 'GET', url: `/api/authors/${id}/` }
+  if (phase === 'list') return { method: 'GET', url: `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}` }
+  return { method: 'PUT', url: `/api/authors/${id}/`, payload }
+}
+
+/** A signed-in JSON request's headers for `token`. */
+export const headersFor = (token: string): Record<string, string> => ({ 'content-type': 'application/json', authorization: `Bearer ${token}` })
+
+/**
+ * A batch runner for one phase: `size` requests (`requestOf`) in groups of 10, each checked for
+ * a 2xx; resolves the µs per request (CPU time, or wall time with `clock: 'wall'`).
  */
 export function batches (phase: string, token: string, { size = 300, clock = 'cpu' }: { size?: number, clock?: string } = {}): (app: FastifyInstance) => Promise<number> {
   let n = 0
   const now = clock === 'wall' ? wall : cpu
-  const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` }
+  const headers = headersFor(token)
   return async function batch (app) {
     const start = now()
     const pending = []
     for (let i = 0; i < size; i++) {
-      n++
-      // each phase its own names: one phase served after another (solo.ts's BENCH_BEFORE) takes none of its names
-      const payload = JSON.stringify({ name: `${phase[0]}${n}`, title: TITLES[n % 3], birthDate: '1980-02-03' })
-      const id = (n % 1000) + 1
-      let request: { method: 'GET' | 'POST' | 'PUT', url: string, payload?: string }
-      if (phase === 'create') request = { method: 'POST', url: '/api/authors/', payload }
-      else if (phase === 'hooked') request = { method: 'POST', url: '/api/sticky-notes/', payload: JSON.stringify({ text: `n${n}\r\n\r\n\r\n\r\nand more`, timestamp: '2024-01-02T03:04:05Z' }) }
-      else if (phase === 'read') request = { method: 'GET', url: `/api/authors/${id}/` }
-      else if (phase === 'list') request = { method: 'GET', url: `/api/authors/?title=MR&ordering=-name&start=${(n * 25) % 500}` }
-      else request = { method: 'PUT', url: `/api/authors/${id}/`, payload }
-      pending.push(app.inject({ ...request, headers }))
+      pending.push(app.inject({ ...requestOf(phase, ++n), headers }))
       if (pending.length === 10) {
         for (const res of await Promise.all(pending)) if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`)
         pending.length = 0
