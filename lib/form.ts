@@ -1,17 +1,18 @@
 import { getTableName, type InferInsertModel, type InferSelectModel, type Table } from 'drizzle-orm'
 import { mergeErrors, NON_FIELD_ERRORS, ValidationError, type ErrorDict } from './errors.ts'
 import type { Field } from './fields/index.ts'
-import { buildMeta, type ColumnKey, type DeclaredFields, type FormMeta, type ModelFormOptions } from './form-options.ts'
+import type { FormMeta } from './form-options.ts'
+import type { ModelFormClass } from './form-class.ts'
 import type { FileChanges } from './form-files.ts'
 import { saveForm, saveFormM2M } from './form-save.ts'
 import { checkUnique, cleanStages, ownStages, type FormStage } from './form-stages.ts'
 import { composeStages, promised, type MaybePromise } from './maybe.ts'
-import { toModel, type Model } from './model.ts'
 import { codes } from './setup-errors.ts'
 import type { FileStorage } from './storage.ts'
 import { createAdapter, type Adapter, type Precondition, type Row } from './db/index.ts'
 
 export type { ModelFormOptions, ColumnKey, CleanedValue, DeclaredFields } from './form-options.ts'
+export type { FieldNames, ModelFormClass } from './form-class.ts'
 
 /** What a form is made from (Django's `Form(data, files, instance=..., initial=...)`), plus any extra keys. */
 export interface FormArgs<TTable extends Table = Table> {
@@ -261,41 +262,4 @@ function planOf (FormClass: typeof ModelForm): CleanRun {
     plans.set(FormClass, plan)
   }
   return plan
-}
-
-/** The field names of a form class: `FieldNames<typeof AuthorForm>` is `'name' | 'title' | 'birthDate'`. */
-export type FieldNames<TForm> = TForm extends ModelFormClass<any, infer TNames> ? TNames : never
-
-/** A form class made by `modelForm`, typed by its table and its field names. */
-export type ModelFormClass<TTable extends Table = Table, TNames extends string = string> = (new (args?: FormArgs<TTable>) => ModelForm<TTable, TNames>) & {
-  readonly meta: FormMeta
-  readonly baseFields: Readonly<Record<TNames, Field>>
-}
-
-/**
- * Makes a form class over a Drizzle table or a `defineModel` model (Django's `ModelForm` with
- * its `Meta`). Gets the table and the options; returns the class. Throws at once
- * (`FFR_ERR_...`) when the options name no fields, or name a field that does not exist or
- * cannot be edited, in `fields` or in any option keyed by field.
- */
-export function modelForm<TTable extends Table, TRelations extends string = never, TDeclared extends DeclaredFields = Record<never, Field>> (
-  table: TTable | Model<TTable, TRelations>,
-  options: ModelFormOptions<TTable, ColumnKey<TTable> | TRelations, TDeclared> & { fields?: '__all__' }
-): ModelFormClass<TTable, ColumnKey<TTable> | TRelations | Extract<keyof TDeclared, string>>
-export function modelForm<
-  TTable extends Table,
-  TRelations extends string = never,
-  const TNames extends ColumnKey<TTable> | TRelations | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
-  TDeclared extends DeclaredFields = Record<never, Field>
-> (table: TTable | Model<TTable, TRelations>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>>
-export function modelForm<
-  TTable extends Table,
-  TRelations extends string = never,
-  const TNames extends ColumnKey<TTable> | TRelations | Extract<keyof TDeclared, string> = ColumnKey<TTable>,
-  TDeclared extends DeclaredFields = Record<never, Field>
-> (table: TTable | Model<TTable, TRelations>, options: ModelFormOptions<TTable, TNames, TDeclared>): ModelFormClass<TTable, TNames | Extract<keyof TDeclared, string>> {
-  const meta = buildMeta(toModel(table), options as unknown as ModelFormOptions<Table, string>)
-  return class extends ModelForm<TTable, TNames | Extract<keyof TDeclared, string>> {
-    static override meta = meta
-  }
 }

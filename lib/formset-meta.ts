@@ -5,7 +5,8 @@
  */
 import { is, Table } from 'drizzle-orm'
 import { Field, fieldOf, fields } from './fields/index.ts'
-import { modelForm, ModelForm, type ModelFormClass } from './form.ts'
+import { ModelForm } from './form.ts'
+import { modelForm, type ModelFormClass } from './form-class.ts'
 import { uniqueChecksOf, type ModelFormOptions, type UniqueCheck } from './form-options.ts'
 import type { ItemRules } from './formset-items.ts'
 import type { KindMessages } from './messages.ts'

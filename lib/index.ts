@@ -6,7 +6,8 @@ const formResources = fp(formResourcesPlugin, { fastify: '5.x', name: 'fastify-f
 export default formResources
 
 export type { FormResourcesOptions, FormResourcesDecorator } from './plugin.ts'
-export { modelForm, ModelForm, type FormArgs, type ModelFormClass, type ModelFormOptions, type SaveOptions, type CleanedValue, type ColumnKey, type FieldNames } from './form.ts'
+export { ModelForm, type FormArgs, type ModelFormOptions, type SaveOptions, type CleanedValue, type ColumnKey } from './form.ts'
+export { modelForm, type ModelFormClass, type FieldNames } from './form-class.ts'
 export { fields, Field, type FieldKind, type FieldOptions, type Choice, type UploadedFile, type FileInput } from './fields/index.ts'
 export { localStorage, s3Storage, flydriveStorage, uniqueKey, type FileStorage, type LocalStorage, type S3StorageOptions, type UploadTo } from './storage.ts'
 export { uploadedFile } from './uploads.ts'
