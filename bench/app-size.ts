@@ -17,7 +17,6 @@
  * other resources', and how much the rest of the app's. A tool for changing lib/, not the benchmark; on a shared machine a
  * run moves by a tenth, so read the paired medians of many rounds only.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,7 +28,7 @@ import { AuthorResource } from '../example-app/resources/authors.ts'
 import { BookResource, tagResource } from '../example-app/resources/books.ts'
 import { stickyNoteResource } from '../example-app/resources/sticky-notes.ts'
 import { buildBaseline } from './baseline-server.ts'
-import { headersFor, median, requestOf, seedAuthors } from './inject.ts'
+import { headersFor, median, pinnedRunner, requestOf, seedAuthors } from './inject.ts'
 
 const KINDS = ['example', 'resources', 'alone', 'hand-written'] as const
 type Kind = typeof KINDS[number]
@@ -76,18 +75,7 @@ async function measure (kind: Kind): Promise<number> {
 
 function drive (): void {
   const rounds = Number(process.env.BENCH_ROUNDS ?? 8)
-  let pin: string[] = []
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
-    pin = ['taskset', '-c', '0']
-  } catch {}
-  const self = fileURLToPath(import.meta.url)
-  const run = (kind: Kind): number => {
-    const [command, ...args] = [...pin, process.execPath, '--import', 'tsx', self, 'run', kind]
-    const out = spawnSync(command, args, { encoding: 'utf8' })
-    if (out.status !== 0) throw new Error(`${kind} run failed: ${out.stderr}`)
-    return Number(out.stdout.trim().split('\n').at(-1))
-  }
+  const run = pinnedRunner(fileURLToPath(import.meta.url))
   const results: Record<Kind, number[]> = { example: [], resources: [], alone: [], 'hand-written': [] }
   for (let round = 0; round < rounds; round++) {
     // the order rotates, so that a drift of the machine falls on each app alike

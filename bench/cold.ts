@@ -14,13 +14,12 @@
  * the caches are cold)? A tool for changing lib/, not the benchmark; its cold figures move by
  * a fifth from run to run on a shared machine, so read only differences far larger than that.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildApp } from '../example-app/app.ts'
 import { buildBaseline } from './baseline-server.ts'
-import { headersFor, median, requestOf, seedAuthors } from './inject.ts'
+import { headersFor, median, pinnedRunner, requestOf, seedAuthors } from './inject.ts'
 
 const env = process.env
 const phase = env.BENCH_PHASE ?? 'hooked'
@@ -62,18 +61,8 @@ async function measure (kind: string, kb: number): Promise<number> {
 function drive (): void {
   const rounds = Number(env.BENCH_ROUNDS ?? 4)
   const coldKb = Number(env.BENCH_COLD_KB ?? 1024)
-  let pin: string[] = []
-  try {
-    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
-    pin = ['taskset', '-c', '0']
-  } catch {}
-  const self = fileURLToPath(import.meta.url)
-  const run = (kind: string, kb: number): number => {
-    const [command, ...args] = [...pin, process.execPath, '--import', 'tsx', self, 'run', kind, String(kb)]
-    const out = spawnSync(command, args, { encoding: 'utf8', env })
-    if (out.status !== 0) throw new Error(`${kind} run failed: ${out.stderr}`)
-    return Number(out.stdout.trim().split('\n').at(-1))
-  }
+  const measured = pinnedRunner(fileURLToPath(import.meta.url))
+  const run = (kind: string, kb: number): number => measured(kind, String(kb))
   for (const kb of [0, coldKb]) {
     const plugin: number[] = []
     const baseline: number[] = []

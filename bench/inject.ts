@@ -1,8 +1,10 @@
 /**
- * What the in-process checks (bench/quick.ts, bench/ab.ts) share: seeding an app's SQLite file
- * with 1,000 authors, and a batch of requests sent with inject() that returns the process's CPU
- * µs per request. Not the benchmark.
+ * What the in-process checks (bench/quick.ts, bench/ab.ts, bench/cold.ts, bench/app-size.ts)
+ * share: seeding an app's SQLite file with 1,000 authors, a batch of requests sent with
+ * inject() that returns the process's CPU µs per request, and running a script's measurement
+ * in a child process pinned to core 0. Not the benchmark.
  */
+import { execFileSync, spawnSync } from 'node:child_process'
 import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 
@@ -65,3 +67,21 @@ export function batches (phase: string, token: string, { size = 300, clock = 'cp
 
 /** The median of a list of numbers. */
 export const median = (xs: readonly number[]): number => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)] }
+
+/**
+ * Runs `script` (a file path) as `node --import tsx <script> run <args...>` in a new process,
+ * pinned to core 0 when `taskset` is there, and returns the number its last line prints.
+ */
+export function pinnedRunner (script: string): (...args: string[]) => number {
+  let pin: string[] = []
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' })
+    pin = ['taskset', '-c', '0']
+  } catch {}
+  return (...args) => {
+    const [command, ...rest] = [...pin, process.execPath, '--import', 'tsx', script, 'run', ...args]
+    const out = spawnSync(command, rest, { encoding: 'utf8' })
+    if (out.status !== 0) throw new Error(`${args.join(' ')} run failed: ${out.stderr}`)
+    return Number(out.stdout.trim().split('\n').at(-1))
+  }
+}
