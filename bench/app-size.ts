@@ -1,8 +1,8 @@
 /**
  * `npx tsx bench/app-size.ts`: what the app around a resource costs its requests. The hooked
  * phase's sticky-note create, sent with inject() one at a time (12,000 to warm up, then 10,000
- * measured), in three apps, each alone in a new process pinned to core 0 on an SQLite file in
- * /dev/shm seeded with 1,000 authors:
+ * measured), in four apps, each alone in a new process pinned to core 0 on an SQLite file in
+ * /dev/shm seeded with 1,000 authors (bench/inject.ts `oneAtATime`):
  *
  * - `example`: the example app (`buildApp()`), as `npm run bench` runs it: four resources, the
  *   OpenAPI document and its UI, the pages;
@@ -14,11 +14,10 @@
  * Prints each app's median main thread CPU µs per request over BENCH_ROUNDS (8) rounds (the
  * order rotating from round to round) and the median of the paired differences. The question it
  * answers: how much of the plugin's extra cost per request is the pipeline's, how much the
- * other resources', and how much the rest of the app's. A tool for changing lib/, not the benchmark; on a shared machine a
- * run moves by a tenth, so read the paired medians of many rounds only.
+ * other resources', and how much the rest of the app's. A tool for changing lib/, not the
+ * benchmark; on a shared machine a run moves by a tenth, so read the paired medians of many
+ * rounds only.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import formResources, { localStorage } from 'fastify-form-resources'
@@ -28,7 +27,7 @@ import { AuthorResource } from '../example-app/resources/authors.ts'
 import { BookResource, tagResource } from '../example-app/resources/books.ts'
 import { stickyNoteResource } from '../example-app/resources/sticky-notes.ts'
 import { buildBaseline } from './baseline-server.ts'
-import { headersFor, median, pinnedRunner, requestOf, seedAuthors } from './inject.ts'
+import { median, oneAtATime, pinnedRunner } from './inject.ts'
 
 const KINDS = ['example', 'resources', 'alone', 'hand-written'] as const
 type Kind = typeof KINDS[number]
@@ -50,27 +49,9 @@ async function pluginOnly (dbFile: string, all: boolean): Promise<FastifyInstanc
 }
 
 /** One app's main thread CPU µs per hooked create. */
-async function measure (kind: Kind): Promise<number> {
-  const dir = mkdtempSync('/dev/shm/ffr-app-size-')
-  const dbFile = join(dir, 'a.db')
-  const app = kind === 'example' ? await buildApp({ dbFile, token }) : kind !== 'hand-written' ? await pluginOnly(dbFile, kind === 'resources') : await buildBaseline({ dbFile, token })
-  seedAuthors(dbFile)
-  const headers = headersFor(token)
-  let n = 0
-  const send = async (count: number): Promise<void> => {
-    for (let i = 0; i < count; i++) {
-      const res = await app.inject({ ...requestOf('hooked', ++n), headers })
-      if (res.statusCode !== 201) throw new Error(`${res.statusCode} ${res.body}`)
-    }
-  }
-  await send(12_000)
-  const thread = (): number => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
-  const before = thread()
-  await send(10_000)
-  const perRequest = (thread() - before) / 10_000
-  await app.close()
-  rmSync(dir, { recursive: true, force: true })
-  return perRequest
+function measure (kind: Kind): Promise<number> {
+  const build = (dbFile: string): Promise<FastifyInstance> => kind === 'example' ? buildApp({ dbFile, token }) : kind === 'hand-written' ? buildBaseline({ dbFile, token }) : pluginOnly(dbFile, kind === 'resources')
+  return oneAtATime(build, 'hooked', token)
 }
 
 function drive (): void {

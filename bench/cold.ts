@@ -14,12 +14,11 @@
  * the caches are cold)? A tool for changing lib/, not the benchmark; its cold figures move by
  * a fifth from run to run on a shared machine, so read only differences far larger than that.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../example-app/app.ts'
 import { buildBaseline } from './baseline-server.ts'
-import { headersFor, median, pinnedRunner, requestOf, seedAuthors } from './inject.ts'
+import { median, oneAtATime, pinnedRunner } from './inject.ts'
 
 const env = process.env
 const phase = env.BENCH_PHASE ?? 'hooked'
@@ -29,33 +28,15 @@ else drive()
 
 /** One app's main thread CPU µs per request, with the walk over `kb` KB after each request (none for 0) left out. */
 async function measure (kind: string, kb: number): Promise<number> {
-  const dir = mkdtempSync('/dev/shm/ffr-cold-')
-  const dbFile = join(dir, 'a.db')
   const token = 't'
-  const app = kind === 'plugin' ? await buildApp({ dbFile, token }) : await buildBaseline({ dbFile, token })
-  seedAuthors(dbFile)
-  const headers = headersFor(token)
   const lines = new Uint8Array(kb * 1024)
-  let walked = 0
-  let n = 0
-  const send = async (count: number, cold: boolean): Promise<void> => {
-    for (let i = 0; i < count; i++) {
-      const res = await app.inject({ ...requestOf(phase, ++n), headers })
-      if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`)
-      if (!cold) continue
-      const start = process.hrtime.bigint()
-      for (let at = 0; at < lines.length; at += 64) lines[at]++
-      walked += Number(process.hrtime.bigint() - start) / 1000
-    }
+  const walk = (): number => {
+    const start = process.hrtime.bigint()
+    for (let at = 0; at < lines.length; at += 64) lines[at]++
+    return Number(process.hrtime.bigint() - start) / 1000
   }
-  await send(12_000, false)
-  const thread = (): number => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
-  const before = thread()
-  await send(10_000, kb > 0)
-  const perRequest = (thread() - before - walked) / 10_000
-  await app.close()
-  rmSync(dir, { recursive: true, force: true })
-  return perRequest
+  const build = (dbFile: string): Promise<FastifyInstance> => kind === 'plugin' ? buildApp({ dbFile, token }) : buildBaseline({ dbFile, token })
+  return oneAtATime(build, phase, token, kb > 0 ? walk : undefined)
 }
 
 function drive (): void {

@@ -1,10 +1,13 @@
 /**
  * What the in-process checks (bench/quick.ts, bench/ab.ts, bench/cold.ts, bench/app-size.ts)
  * share: seeding an app's SQLite file with 1,000 authors, a batch of requests sent with
- * inject() that returns the process's CPU µs per request, and running a script's measurement
- * in a child process pinned to core 0. Not the benchmark.
+ * inject() that returns the process's CPU µs per request, requests sent one at a time that
+ * return the main thread's, and running a script's measurement in a child process pinned to
+ * core 0. Not the benchmark.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { FastifyInstance } from 'fastify'
 
@@ -84,4 +87,34 @@ export function pinnedRunner (script: string): (...args: string[]) => number {
     if (out.status !== 0) throw new Error(`${args.join(' ')} run failed: ${out.stderr}`)
     return Number(out.stdout.trim().split('\n').at(-1))
   }
+}
+
+/**
+ * An app's main thread CPU µs per request of `phase`, sent with inject() one at a time: the app
+ * `build` makes on a new SQLite file in /dev/shm seeded with 1,000 authors, signed in with
+ * `token`, 12,000 requests to warm up, then 10,000 measured. `after`, when given, runs after
+ * each measured request and returns the µs of its own work, which is left out.
+ */
+export async function oneAtATime (build: (dbFile: string) => Promise<FastifyInstance>, phase: string, token: string, after?: () => number): Promise<number> {
+  const dir = mkdtempSync('/dev/shm/ffr-one-')
+  const app = await build(join(dir, 'a.db'))
+  seedAuthors(join(dir, 'a.db'))
+  const headers = headersFor(token)
+  let n = 0
+  let own = 0
+  const send = async (count: number, measured: boolean): Promise<void> => {
+    for (let i = 0; i < count; i++) {
+      const res = await app.inject({ ...requestOf(phase, ++n), headers })
+      if (res.statusCode >= 300) throw new Error(`${res.statusCode} ${res.body}`)
+      if (measured && after !== undefined) own += after()
+    }
+  }
+  await send(12_000, false)
+  const thread = (): number => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000
+  const before = thread()
+  await send(10_000, true)
+  const perRequest = (thread() - before - own) / 10_000
+  await app.close()
+  rmSync(dir, { recursive: true, force: true })
+  return perRequest
 }
